@@ -1,0 +1,5 @@
+import sys
+
+from scholarsite.cli import main
+
+sys.exit(main())

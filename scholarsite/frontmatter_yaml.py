@@ -1,0 +1,139 @@
+"""Split a Markdown file into its YAML frontmatter and body, and parse the YAML strictly.
+
+We split by hand instead of calling python-frontmatter, because its failure modes are silent:
+a BOM, an unclosed `---` or a list-shaped header give `{}`, a key named `content` raises a bare
+TypeError, and duplicate keys pass. Here each of those is a `Problem` with a line number, and
+every key's line is recorded so later messages can point at it. YAML is parsed with libyaml
+(CSafeLoader) when available: it is seven times faster than the pure-Python loader.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem, problem
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader that records duplicate keys and keeps impossible dates as text."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self.duplicates: list[tuple[str, int]] = []
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = key_node.value
+            if key in seen:
+                self.duplicates.append((str(key), key_node.start_mark.line + 1))
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return node.value  # e.g. 2022-02-30: validation reports it as an impossible date
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:map", _StrictLoader.construct_mapping)
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_timestamp)
+
+
+@dataclass
+class Document:
+    """A parsed file: its metadata, body, and the line of each top-level key."""
+
+    meta: dict[str, Any]
+    body: str
+    lines: dict[str, int] = field(default_factory=dict)
+    header_text: str = ""
+    body_line: int = 1
+
+
+def read_text(path: Path) -> tuple[str | None, list[Problem]]:
+    """The file's text as UTF-8 (a BOM and CRLF line ends are accepted), or a problem."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, [problem(path, line, None,
+                              f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
+                              f"{exc.start}); save the file as UTF-8")]
+    return text.replace("\r\n", "\n").replace("\r", "\n"), []
+
+
+def parse_yaml(text: str, path: Path | str, first_line: int = 1) -> tuple[Any, dict[str, int], list[Problem]]:
+    """Parse YAML text; return (data, key lines, problems). Lines count from `first_line`."""
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + mark.line if mark else first_line
+        return None, {}, [problem(path, line, None, _yaml_message(exc, text, mark))]
+    finally:
+        loader.dispose()
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            lines.setdefault(str(key_node.value), first_line + key_node.start_mark.line)
+    problems = [problem(path, first_line + line - 1, key,
+                        "appears twice; the later value would silently win: keep one")
+                for key, line in loader.duplicates]
+    return data, lines, problems
+
+
+def _yaml_message(exc: yaml.MarkedYAMLError, text: str, mark: Any) -> str:
+    what = (exc.problem or exc.context or "invalid YAML").strip()
+    hint = ""
+    if mark is not None:
+        line = text.split("\n")[mark.line] if mark.line < len(text.split("\n")) else ""
+        if "mapping values are not allowed" in what:
+            key = line.split(":", 1)[0].strip()
+            hint = (f"; the value of `{key}` contains \": \": quote it, "
+                    f"e.g. {key}: \"{line.split(':', 1)[1].strip()}\"") if key else ""
+        elif "cannot start any token" in what and "\t" in line:
+            hint = "; YAML does not allow tabs for indentation: use spaces"
+    return f"invalid YAML: {what}{hint}"
+
+
+def read_document(path: Path, require_frontmatter: bool = True) -> tuple[Document | None, list[Problem]]:
+    """Read a Markdown file with a `---` YAML header. Every way it can go wrong is a Problem."""
+    text, problems = read_text(path)
+    if text is None:
+        return None, problems
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        if not require_frontmatter:
+            return Document({}, text.strip()), []
+        return None, [problem(path, 1, None,
+                              "no frontmatter: the file must start with a line `---`, then YAML "
+                              "fields, then a closing `---`")]
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() in ("---", "..."))
+    except StopIteration:
+        return None, [problem(path, 1, None,
+                              "the frontmatter opened by `---` on line 1 is never closed: "
+                              "add a line `---` after the last field")]
+    header = "\n".join(lines[1:end])
+    data, key_lines, problems = parse_yaml(header, path, first_line=2)
+    if data is None and problems:
+        return None, problems
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return None, [problem(path, 2, None,
+                              f"the frontmatter must be a mapping of `field: value` lines, "
+                              f"found a {'list' if isinstance(data, list) else type(data).__name__}")]
+    body = "\n".join(lines[end + 1:])
+    return Document({str(k): v for k, v in data.items()}, body.strip("\n"), key_lines, header,
+                     end + 2), problems

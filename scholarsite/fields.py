@@ -89,6 +89,7 @@ SITE_FIELDS: tuple[Field, ...] = (
 PAPER_FIELD_NAMES = frozenset(f.name for f in PAPER_FIELDS)
 URL_SCHEMES = ("http://", "https://")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 CATEGORY_RE = re.compile(r"^[A-Z][A-Z0-9]*(?:[-.][A-Z0-9]+)*$")
 
 
@@ -159,6 +160,10 @@ def check_value(field: Field, value: Any) -> tuple[Any, str | None]:
     """Normalize `value` for `field`; return (value, None) or (None, what is wrong)."""
     kind = field.kind
     if kind == STRING:
+        if isinstance(value, str) and _CONTROL.search(value):
+            return None, ("contains a control character: in double-quoted YAML a backslash "
+                          "starts an escape (\\a, \\t, \\b): put LaTeX in single quotes, "
+                          "e.g. title: 'A $\\alpha$ model'")
         if isinstance(value, str) and value.strip():
             return value.strip(), None
         if isinstance(value, str):

@@ -1,0 +1,149 @@
+"""Markdown and LaTeX to safe HTML: abstracts and the bio, titles with inline math.
+
+Math between `$...$` / `$$...$$` is protected from Markdown by pymdownx.arithmatex, converted to
+MathML at build time by latex2mathml, and the whole result is sanitized by nh3 in one pass
+(latex2mathml does not escape `\\text{<script>}`, so its output is not trusted either). LaTeX
+that cannot be converted is shown as its source in `<code class="math-error">` and reported.
+"""
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import markdown
+import nh3
+
+from .errors import Problem, warning
+
+MATHML_TAGS = frozenset({
+    "math", "mrow", "mi", "mo", "mn", "ms", "msup", "msub", "msubsup", "mfrac", "msqrt", "mroot",
+    "mtext", "mtable", "mtr", "mtd", "mover", "munder", "munderover", "mspace", "mstyle",
+    "menclose", "mpadded", "mphantom", "semantics", "annotation", "merror", "mmultiscripts",
+    "mprescripts", "none",
+})
+ALLOWED_TAGS = (nh3.ALLOWED_TAGS - {"center", "acronym", "strike", "tt"}) | MATHML_TAGS
+ALLOWED_ATTRIBUTES = {
+    "*": {"class", "id", "title", "lang", "dir"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan", "align"},
+    "th": {"colspan", "rowspan", "align", "scope"},
+    "ol": {"start"},
+    "math": {"xmlns", "display"},
+    "mi": {"mathvariant"},
+    "mn": {"mathvariant"},
+    "mtext": {"mathvariant"},
+    "mo": {"stretchy", "fence", "separator", "lspace", "rspace", "form", "largeop",
+           "movablelimits", "accent", "minsize", "maxsize", "symmetric"},
+    "mstyle": {"displaystyle", "scriptlevel", "mathvariant"},
+    "mspace": {"width", "height", "depth"},
+    "mtable": {"columnalign", "rowspacing", "columnspacing"},
+    "mtd": {"columnalign"},
+    "mover": {"accent"},
+    "munder": {"accentunder"},
+    "mfrac": {"linethickness"},
+    "menclose": {"notation"},
+    "mpadded": {"width", "height", "depth", "lspace", "voffset"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+_MATH_SPAN = re.compile(r'<(span|div) class="arithmatex">(.*?)</\1>', re.S)
+_INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\s)((?:\\.|[^\\$])+?)(?<!\s)\$(?!\$)")
+# latex2mathml turns a command it does not know into text such as <mi>\foo</mi>.
+_UNKNOWN_COMMAND = re.compile(r">(\\[A-Za-z]+)<")
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> markdown.Markdown:
+    return markdown.Markdown(
+        extensions=["extra", "sane_lists", "pymdownx.arithmatex"],
+        extension_configs={"pymdownx.arithmatex": {"generic": True}},
+        output_format="html",
+    )
+
+
+def sanitize(fragment: str) -> str:
+    """Remove scripts, event handlers, unsafe URLs and unknown tags; keep MathML."""
+    return nh3.clean(fragment, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                     url_schemes=URL_SCHEMES, link_rel="noopener")
+
+
+def to_html(text: str, path: Path | str, field: str = "abstract", line: int | None = None
+            ) -> tuple[str, list[Problem]]:
+    """Markdown with math -> sanitized HTML; problems are warnings about LaTeX."""
+    if not text.strip():
+        return "", []
+    md = _markdown()
+    md.reset()
+    body = md.convert(text)
+    problems: list[Problem] = []
+    if "arithmatex" in body:
+        def replace(m: re.Match[str]) -> str:
+            block = m.group(1) == "div"
+            tex = html.unescape(m.group(2)).strip()
+            tex = tex[2:-2] if tex[:2] in ("\\(", "\\[") else tex
+            return render_math(tex, block, path, field, line, problems)
+        body = _MATH_SPAN.sub(replace, body)
+    return sanitize(body), problems
+
+
+def inline_html(text: str, path: Path | str, field: str = "title", line: int | None = None
+                ) -> tuple[str, list[Problem]]:
+    """Plain text with inline `$...$` math (a title) -> escaped HTML with MathML."""
+    if "$" not in text:
+        return html.escape(text, quote=False), []
+    problems: list[Problem] = []
+    parts: list[str] = []
+    last = 0
+    for m in _INLINE_MATH.finditer(text):
+        parts.append(html.escape(text[last:m.start()].replace("\\$", "$"), quote=False))
+        parts.append(render_math(m.group(1), False, path, field, line, problems))
+        last = m.end()
+    parts.append(html.escape(text[last:].replace("\\$", "$"), quote=False))
+    return sanitize("".join(parts)), problems
+
+
+def render_math(tex: str, block: bool, path: Path | str, field: str, line: int | None,
+                problems: list[Problem]) -> str:
+    """One formula -> MathML, or its source in <code> with a warning when it cannot be."""
+    from latex2mathml.converter import convert  # imported only when a page has math
+
+    try:
+        mathml = convert(tex, display="block" if block else "inline")
+    except Exception as exc:  # latex2mathml raises many exception types for bad input
+        reason = f"{type(exc).__name__} {exc}".strip()
+    else:
+        unknown = _UNKNOWN_COMMAND.search(mathml)
+        if not unknown:
+            return mathml
+        reason = f"unknown command {unknown.group(1)}"
+    problems.append(warning(path, line, field,
+                            f"LaTeX ${tex}$ cannot be converted to MathML ({reason}); "
+                            "shown as source"))
+    source = html.escape(f"$${tex}$$" if block else f"${tex}$", quote=False)
+    return f'<code class="math-error">{source}</code>'
+
+
+def plain_text(text: str) -> str:
+    """Markdown with math -> readable plain text for meta tags, JSON-LD and feeds."""
+    text = re.sub(r"\$\$(.+?)\$\$", r"\1", text, flags=re.S)
+    text = _INLINE_MATH.sub(lambda m: m.group(1), text)
+    text = re.sub(r"\\(?:textbf|textit|text|mathrm|mathbf|mathcal|emph)\{([^{}]*)\}", r"\1", text)
+    text = re.sub(r"\\([A-Za-z]+)", r"\1", text)
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)        # links and images
+    text = re.sub(r"<(https?://[^>\s]+)>", r"\1", text)            # autolinks
+    text = re.sub(r"<[^>]+>", "", text)                            # raw HTML
+    text = re.sub(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1", r"\2", text)
+    text = re.sub(r"^\s{0,3}(#{1,6}|>|[-*+]|\d+\.)\s+", "", text, flags=re.M)
+    return html.unescape(re.sub(r"\s+", " ", text)).strip()
+
+
+def first_sentence(text: str, limit: int = 200) -> str:
+    """The first sentence of plain text, cut at a word boundary under `limit` characters."""
+    m = re.search(r"^(.+?[.!?])(?:\s|$)", text)
+    sentence = m.group(1) if m else text
+    if len(sentence) > limit:
+        sentence = sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return sentence

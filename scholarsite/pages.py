@@ -1,0 +1,241 @@
+"""Plan the site: `Site` -> [Page], each with its output path, template, context and key.
+
+This module owns URLs. Every internal link is relative (`root` is "../../" on a paper page), so
+one build works at `user.github.io/`, under `/repo/` and from `file://`. The one exception is
+404.html, which GitHub Pages serves at any depth: its `root` is the absolute base path.
+
+A page's `key` is a hash of everything it shows: the fingerprints of the papers it lists (their
+frontmatter only, for listings), the profile, the settings and its templates. The renderer
+reuses the previous output when the key is unchanged, so a rebuild renders only what changed
+and its result is the same, byte for byte, as a full build.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field, fields
+from typing import Any
+from urllib.parse import urlsplit
+
+from . import __version__
+from .bibtex import assign_keys, entry
+from .markup import first_sentence, plain_text
+from .models import Category, Metric, Paper, Site
+from .names import Highlighter
+from .theme import Theme
+
+RECENT = 10          # papers in the home page's "Recent" list
+FEED_SIZE = 50       # papers in the Atom feed
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """An SVG bar chart laid out here, so templates only draw rectangles."""
+
+    title: str
+    bars: tuple[Bar, ...]
+    width: int
+    height: int
+    baseline: float
+
+    @classmethod
+    def of(cls, title: str, data: list[tuple[str, int]], width: int = 640, height: int = 180
+           ) -> "BarChart":
+        top, bottom, gap = 22.0, 22.0, 4.0
+        peak = max((v for _, v in data), default=0) or 1
+        step = width / max(len(data), 1)
+        bars = tuple(Bar(label, value, round(i * step + gap / 2, 2),
+                         round(top + (height - top - bottom) * (1 - value / peak), 2),
+                         round(step - gap, 2), round((height - top - bottom) * value / peak, 2))
+                     for i, (label, value) in enumerate(data))
+        return cls(title, bars, width, height, height - bottom)
+
+    @property
+    def description(self) -> str:
+        return f"{self.title}: " + ", ".join(f"{b.label}: {b.value}" for b in self.bars)
+
+
+@dataclass(frozen=True)
+class CodeLink:
+    url: str
+    host: str
+    label: str        # "user/repo" for code hosts, else the URL without its scheme
+
+
+@dataclass(frozen=True)
+class BaseContext:
+    """What every template receives (documented in the README; kept in sync by a test)."""
+
+    site: Site
+    config: Any               # SiteConfig
+    profile: Any              # Profile
+    root: str                 # relative path to the site root: "", "../", "../../"
+    page_url: str             # this page's path from the root: "papers/x/"
+    canonical: str | None     # absolute URL when base_url is set
+    build_date: dt.date
+    highlight: Highlighter
+    description: str
+    generator: str
+
+
+@dataclass(frozen=True)
+class HomeContext(BaseContext):
+    metrics: list[Metric] = field(default_factory=list)
+    selected: list[Paper] = field(default_factory=list)
+    recent: list[Paper] = field(default_factory=list)
+    categories: list[Category] = field(default_factory=list)
+    year_chart: BarChart | None = None
+    citation_chart: BarChart | None = None
+
+
+@dataclass(frozen=True)
+class ListContext(BaseContext):
+    title: str = ""
+    papers: list[Paper] = field(default_factory=list)
+    groups: list[tuple[int, list[Paper]]] = field(default_factory=list)
+    category: Category | None = None
+    categories: list[Category] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PaperContext(BaseContext):
+    paper: Paper | None = None
+    category: Category | None = None
+    code_links: list[CodeLink] = field(default_factory=list)
+    bibtex: str = ""
+    bibtex_key: str = ""
+    previous: Paper | None = None   # older paper in the same category
+    next: Paper | None = None       # newer paper in the same category
+    abstract_text: str = ""
+
+
+@dataclass(frozen=True)
+class Page:
+    output: str              # path under the output folder
+    template: str
+    context: BaseContext
+    key: str                 # hash of all the page depends on
+
+    def context_dict(self) -> dict[str, Any]:
+        # Shallow on purpose: asdict() would deep-copy every paper of every listing.
+        return {f.name: getattr(self.context, f.name) for f in fields(self.context)}
+
+
+def code_link(url: str) -> CodeLink:
+    parts = urlsplit(url)
+    host = parts.netloc.lower().removeprefix("www.")
+    segments = [s for s in parts.path.split("/") if s]
+    if host in {"github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "huggingface.co"} and len(segments) >= 2:
+        label = "/".join(segments[:2])
+    else:
+        label = (host + parts.path).rstrip("/") if parts.netloc else url
+    return CodeLink(url, host or "files", label)
+
+
+def _hash(*parts: Any) -> str:
+    h = hashlib.blake2b(digest_size=12)
+    for part in parts:
+        h.update(str(part).encode())
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def plan(site: Site, theme: Theme, build_date: dt.date) -> list[Page]:
+    """Every page of the site, in a stable order."""
+    config, profile = site.config, site.profile
+    highlighter = Highlighter(profile.highlight)
+    headline = profile.headline or f"{profile.name}: publications"
+    # Everything every page shows: settings, profile (header, nav, highlight), citations.
+    common = _hash(__version__, config, profile.fingerprint, site.citations, build_date)
+    metas = [p.meta_fingerprint for p in site.papers]
+    all_meta = _hash(*metas)
+    categories = site.by_category
+    cat_of = {c.code: c for c in categories}
+
+    def base(page_url: str, depth: int, description: str) -> dict[str, Any]:
+        return dict(site=site, config=config, profile=profile, root="../" * depth,
+                    page_url=page_url, canonical=config.absolute(page_url), build_date=build_date,
+                    highlight=highlighter, description=description,
+                    generator=f"scholarsite {__version__}")
+
+    def key(template: str, *deps: Any) -> str:
+        return _hash(common, theme.template_fingerprint(template), *deps)
+
+    pages: list[Page] = []
+    years = sorted({p.year for p in site.papers})
+    counts = {y: 0 for y in range(years[0], years[-1] + 1)} if years else {}
+    for p in site.papers:
+        counts[p.year] += 1
+    year_chart = BarChart.of("Papers per year", [(str(y), n) for y, n in sorted(counts.items())]) \
+        if counts else None
+    citation_chart = BarChart.of("Citations per year", [(str(y), n) for y, n in site.citations.per_year]) \
+        if site.citations.per_year else None
+    pages.append(Page("index.html", "home.html", HomeContext(
+        **base("", 0, headline), metrics=site.metrics,
+        selected=[p for p in site.papers if p.selected], recent=site.papers[:RECENT],
+        categories=categories, year_chart=year_chart, citation_chart=citation_chart),
+        key("home.html", all_meta)))
+    pages.append(Page("papers/index.html", "papers.html", ListContext(
+        **base("papers/", 1, f"All {len(site.papers)} papers of {profile.name}, newest first."),
+        title="Papers", papers=site.papers, groups=site.by_year, categories=categories),
+        key("papers.html", all_meta)))
+    pages.append(Page("categories/index.html", "categories.html", ListContext(
+        **base("categories/", 1, f"Papers of {profile.name} by category."),
+        title="Categories", papers=site.papers, categories=categories),
+        key("categories.html", all_meta)))
+    for cat in categories:
+        groups: dict[int, list[Paper]] = {}
+        for p in cat.papers:
+            groups.setdefault(p.year, []).append(p)
+        pages.append(Page(f"{cat.url}index.html", "category.html", ListContext(
+            **base(cat.url, 2, f"{len(cat.papers)} papers of {profile.name} in {cat.name}."),
+            title=cat.name, papers=list(cat.papers), groups=sorted(groups.items(), reverse=True),
+            category=cat, categories=categories),
+            key("category.html", *(p.meta_fingerprint for p in cat.papers))))
+
+    bib_keys = assign_keys(site.papers)
+    for cat in categories:
+        ps = cat.papers  # newest first
+        for i, paper in enumerate(ps):
+            newer = ps[i - 1] if i > 0 else None
+            older = ps[i + 1] if i + 1 < len(ps) else None
+            text = plain_text(paper.abstract_md)
+            bibtex = entry(paper, bib_keys[paper.slug], config.absolute(paper.url))
+            pages.append(Page(f"{paper.url}index.html", "paper.html", PaperContext(
+                **base(paper.url, 2, first_sentence(text) or plain_text(paper.title)),
+                paper=paper, category=cat_of[paper.category],
+                code_links=[code_link(u) for u in paper.code], bibtex=bibtex,
+                bibtex_key=bib_keys[paper.slug], previous=older, next=newer, abstract_text=text),
+                key("paper.html", paper.fingerprint, bibtex, len(ps),
+                    newer and newer.meta_fingerprint, older and older.meta_fingerprint)))
+            pages.append(Page(f"{paper.url}cite.bib", "cite.bib", PaperContext(
+                **base(paper.url, 2, ""), paper=paper, bibtex=bibtex, bibtex_key=bib_keys[paper.slug]),
+                key("cite.bib", bibtex)))
+
+    all_bib = "\n".join(entry(p, bib_keys[p.slug], config.absolute(p.url)) for p in site.papers)
+    pages.append(Page("papers.bib", "papers.bib", PaperContext(
+        **base("papers.bib", 0, ""), bibtex=all_bib), key("papers.bib", _hash(all_bib))))
+    feed = site.papers[:FEED_SIZE]
+    pages.append(Page("feed.xml", "feed.xml", ListContext(
+        **base("feed.xml", 0, headline), title=config.title, papers=feed),
+        key("feed.xml", *(p.fingerprint for p in feed))))
+    pages.append(Page("404.html", "404.html", BaseContext(
+        **{**base("404.html", 0, "Page not found."), "root": config.base_path, "canonical": None}),
+        key("404.html")))
+    if config.base_url:
+        pages.append(Page("sitemap.xml", "sitemap.xml", ListContext(
+            **base("sitemap.xml", 0, ""), papers=site.papers, categories=categories),
+            key("sitemap.xml", all_meta)))
+        pages.append(Page("robots.txt", "robots.txt", BaseContext(**base("robots.txt", 0, "")),
+                          key("robots.txt")))
+    return pages

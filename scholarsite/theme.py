@@ -1,0 +1,150 @@
+"""Themes: resolve the `extends` chain, build the Jinja environment, list static folders.
+
+A theme is `themes/<name>/` with `templates/`, `static/`, `archetypes/` and an optional
+`theme.yml` naming a parent (`extends: default`). Templates are looked up child first; a child
+template can extend its parent's same-named template as `{% extends "default:paper.html" %}`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from jinja2 import meta
+
+from .errors import SiteError, problem
+from .frontmatter_yaml import parse_yaml, read_text
+from .markup import plain_text
+
+
+@dataclass
+class Theme:
+    """The active theme and its ancestors, child first."""
+
+    name: str
+    dirs: list[Path]
+    env: jinja2.Environment
+    _fingerprints: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def static_dirs(self) -> list[Path]:
+        """Static folders, lowest precedence first, so a child's files are copied last and win."""
+        return [d / "static" for d in reversed(self.dirs) if (d / "static").is_dir()]
+
+    def archetype(self, name: str) -> Path | None:
+        for d in self.dirs:
+            if (d / "archetypes" / name).is_file():
+                return d / "archetypes" / name
+        return None
+
+    def template_fingerprint(self, name: str) -> str:
+        """A hash of a template and every template it extends, includes or imports.
+
+        Pages record it, so editing a template re-renders exactly the pages that use it."""
+        if name not in self._fingerprints:
+            sources: list[str] = []
+            self._collect(name, sources, set())
+            digest = hashlib.blake2b("\x00".join(sources).encode(), digest_size=12).hexdigest()
+            self._fingerprints[name] = digest
+        return self._fingerprints[name]
+
+    def _collect(self, name: str, sources: list[str], seen: set[str]) -> None:
+        if name in seen:
+            return
+        seen.add(name)
+        source, _, _ = self.env.loader.get_source(self.env, name)
+        sources.append(f"{name}\x00{source}")
+        for ref in meta.find_referenced_templates(self.env.parse(source)):
+            if ref is not None:
+                self._collect(ref, sources, seen)
+
+    def forget_fingerprints(self) -> None:
+        self._fingerprints.clear()
+
+
+def theme_chain(themes_dir: Path, name: str) -> list[Path]:
+    """[themes/name, themes/parent, ...] following `extends:`; errors for loops and unknowns."""
+    chain: list[Path] = []
+    current: str | None = name
+    while current:
+        folder = themes_dir / current
+        if not (folder / "templates").is_dir():
+            known = sorted(p.name for p in themes_dir.iterdir() if (p / "templates").is_dir()) \
+                if themes_dir.is_dir() else []
+            raise SiteError([problem(folder, None, "theme",
+                                     f"theme {current!r} not found (no {folder}/templates/); "
+                                     f"available: {', '.join(known) or 'none'}")])
+        if folder in chain:
+            raise SiteError([problem(folder / "theme.yml", None, "extends",
+                                     "themes extend each other in a loop: "
+                                     + " -> ".join(p.name for p in chain + [folder]))])
+        chain.append(folder)
+        current = _parent(folder)
+    return chain
+
+
+def _parent(folder: Path) -> str | None:
+    path = folder / "theme.yml"
+    if not path.is_file():
+        return None
+    text, problems = read_text(path)
+    data, lines, more = (None, {}, []) if text is None else parse_yaml(text, path)
+    problems += more
+    if problems:
+        raise SiteError(problems)
+    if data is None:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("extends", ""), str):
+        raise SiteError([problem(path, lines.get("extends", 1), "extends",
+                                 "expected `extends: <theme name>`")])
+    return data.get("extends") or None
+
+
+def load_theme(themes_dir: Path, name: str) -> Theme:
+    dirs = theme_chain(Path(themes_dir), name)
+    loaders = [jinja2.FileSystemLoader(str(d / "templates")) for d in dirs]
+    prefixed = {d.name: jinja2.FileSystemLoader(str(d / "templates")) for d in dirs}
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader([*loaders, jinja2.PrefixLoader(prefixed, delimiter=":")]),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+        cache_size=-1,
+    )
+    env.filters.update(figure=figure, human_date=human_date, initials=initials, plain=plain,
+                       site_url=site_url)
+    return Theme(name, dirs, env)
+
+
+# Filters the templates use. They are small and named for what they show.
+
+def figure(value: object) -> str:
+    """4246 -> "4,246"; text such as "55%" as it is."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
+
+
+def human_date(value: dt.date) -> str:
+    """2022-11-02 -> "Nov 2, 2022" (the same on every platform, unlike strftime's %-d)."""
+    return f"{value:%b} {value.day}, {value.year}"
+
+
+def initials(name: str) -> str:
+    words = [w for w in name.replace(",", " ").split() if w[:1].isalpha()]
+    return "".join(w[0].upper() for w in (words[:1] + words[-1:] if len(words) > 1 else words))
+
+
+def plain(text: str) -> str:
+    """Markdown/LaTeX text -> plain text for titles, meta tags and feeds."""
+    return plain_text(text)
+
+
+def site_url(url: str, root: str) -> str:
+    """A link from content: http(s) URLs as they are, `files/...` relative to the page."""
+    return url if "://" in url or url.startswith("mailto:") else root + url

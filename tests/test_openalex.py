@@ -605,3 +605,59 @@ def test_citation_data_reports_broken_yaml_with_its_line(tmp_path):
     data, problems = read_citation_data(tmp_path)
     assert [p.line for p in problems] == [4]
     assert str(problems[0]).startswith(f"{tmp_path}/metrics.yml:4: invalid YAML: ")
+
+
+# --- the scheduled workflow's commit step, run for real in a scratch repository ----------------
+
+WORKFLOW = REPO / ".github" / "workflows" / "metrics.yml"
+
+
+def workflow_step(name: str) -> dict:
+    import yaml
+    steps = yaml.safe_load(WORKFLOW.read_text())["jobs"]["refresh"]["steps"]
+    return next(s for s in steps if s.get("name") == name)
+
+
+def test_metrics_workflow_runs_weekly_and_on_demand():
+    import yaml
+    data = yaml.safe_load(WORKFLOW.read_text())
+    triggers = data[True]                     # YAML 1.1 reads the key `on` as True
+    assert set(triggers) == {"schedule", "workflow_dispatch"}
+    assert triggers["schedule"] == [{"cron": "17 4 * * 1"}]
+    assert data["jobs"]["refresh"]["permissions"] == {"contents": "write", "actions": "write"}
+
+
+def run_commit_step(repo: Path) -> tuple[str, str]:
+    output = repo.parent / "github_output"
+    output.write_text("")
+    script = workflow_step("Commit content/metrics.yml if it changed")["run"]
+    env = {**os.environ, "GITHUB_OUTPUT": str(output), "GIT_AUTHOR_DATE": "2026-01-01T00:00:00",
+           "GIT_COMMITTER_DATE": "2026-01-01T00:00:00"}
+    subprocess.run(["bash", "-e", "-c", script], cwd=repo, env=env, check=True, capture_output=True)
+    log = subprocess.run(["git", "log", "--format=%s", "origin/main"], cwd=repo,
+                         capture_output=True, text=True, check=True).stdout
+    return output.read_text(), log
+
+
+def test_metrics_workflow_commits_and_pushes_only_a_changed_file(tmp_path):
+    remote, repo = tmp_path / "remote.git", tmp_path / "repo"
+    git = lambda *a, cwd=repo: subprocess.run(["git", *a], cwd=cwd, check=True, capture_output=True)
+    git("init", "--bare", "-b", "main", str(remote), cwd=tmp_path)
+    git("clone", str(remote), str(repo), cwd=tmp_path)
+    git("config", "user.email", "t@example.org")
+    git("config", "user.name", "t")
+    (repo / "content").mkdir()
+    (repo / "content" / "site.yml").write_text("title: T\n")
+    (repo / "notes.txt").write_text("not to be committed by the workflow\n")
+    git("add", "content/site.yml")
+    git("commit", "-m", "start")
+    git("push", "-u", "origin", "main")
+
+    (repo / "content" / "metrics.yml").write_text("fetched: 2026-01-01\n")      # first run: new file
+    assert run_commit_step(repo) == ("changed=true\n", "Refresh citation metrics from OpenAlex\nstart\n")
+    assert run_commit_step(repo) == ("changed=false\n", "Refresh citation metrics from OpenAlex\nstart\n")
+    (repo / "content" / "metrics.yml").write_text("fetched: 2026-01-08\n")
+    assert run_commit_step(repo)[0] == "changed=true\n"
+    shown = subprocess.run(["git", "show", "--name-only", "--format=", "origin/main"], cwd=repo,
+                           capture_output=True, text=True).stdout
+    assert shown == "content/metrics.yml\n"

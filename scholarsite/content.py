@@ -78,7 +78,7 @@ def _check_fields(doc: Document, path: Path, table: tuple[F.Field, ...], what: s
             if f.required:
                 where = line or 1
                 message = ("is empty" if f.name in doc.meta else
-                           f"missing required field ({f.doc.split(';')[0].rstrip('.')})")
+                           f"missing required field: {f.doc}")
                 problems.append(problem(path, where, f.name, message))
             else:
                 values[f.name] = f.default

@@ -93,17 +93,17 @@ def parse_yaml(text: str, path: Path | str, first_line: int = 1) -> tuple[Any, d
 
 
 def _yaml_message(exc: yaml.MarkedYAMLError, text: str, mark: Any) -> str:
+    """Explain the YAML errors people actually make; pass the others through."""
     what = (exc.problem or exc.context or "invalid YAML").strip()
-    hint = ""
-    if mark is not None:
-        line = text.split("\n")[mark.line] if mark.line < len(text.split("\n")) else ""
-        if "mapping values are not allowed" in what:
-            key = line.split(":", 1)[0].strip()
-            hint = (f"; the value of `{key}` contains \": \": quote it, "
-                    f"e.g. {key}: \"{line.split(':', 1)[1].strip()}\"") if key else ""
-        elif "cannot start any token" in what and "\t" in line:
-            hint = "; YAML does not allow tabs for indentation: use spaces"
-    return f"invalid YAML: {what}{hint}"
+    lines = text.split("\n")
+    line = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
+    if "mapping values are not allowed" in what and ":" in line:
+        key, _, value = line.partition(":")
+        return (f"invalid YAML: the value of `{key.strip()}` contains \": \", which YAML reads "
+                f"as a nested field: quote it, e.g. {key.strip()}: \"{value.strip()}\"")
+    if "cannot start any token" in what and "\t" in line:
+        return "invalid YAML: a tab indents this line; YAML allows only spaces for indentation"
+    return f"invalid YAML: {what}"
 
 
 def read_document(path: Path, require_frontmatter: bool = True) -> tuple[Document | None, list[Problem]]:

@@ -1,0 +1,39 @@
+"""Shared fixtures: the repository's paths, a copy of the sample site, a CLI runner."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from scholarsite.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+THEMES = REPO / "themes"
+SAMPLE = Path(__file__).resolve().parent / "data" / "sample"
+
+
+@pytest.fixture(autouse=True)
+def _fixed_build_date(monkeypatch):
+    """Builds are reproducible: 2026-11-28 00:00 UTC."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795824000")
+
+
+@pytest.fixture
+def sample_root(tmp_path: Path) -> Path:
+    """A project folder holding a copy of tests/data/sample as content/ and the real themes/."""
+    shutil.copytree(SAMPLE, tmp_path / "content")
+    shutil.copytree(THEMES, tmp_path / "themes")
+    return tmp_path
+
+
+@pytest.fixture
+def run_cli(monkeypatch, capsys):
+    """Run the CLI in a folder: run_cli(argv, cwd) -> (exit status, stdout, stderr)."""
+    def run(argv: list[str], cwd: Path | None = None) -> tuple[int, str, str]:
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        code = main(argv)
+        out, err = capsys.readouterr()
+        return code, out, err
+    return run

@@ -1,0 +1,83 @@
+"""Markdown, math and sanitizing."""
+from __future__ import annotations
+
+from scholarsite.markup import inline_html, plain_text, to_html
+
+
+def html(text: str) -> str:
+    out, problems = to_html(text, "p.md")
+    assert problems == []
+    return out
+
+
+def test_math_is_protected_from_markdown_emphasis():
+    out = html("a $x*y*z$ b and $a_i^*$ and $b_i^*$")
+    assert "<em>" not in out
+    assert out.count("<math") == 3
+    assert "<mo>*</mo>" in out
+
+
+def test_inline_math_becomes_mathml():
+    assert html("value $1,120$ here") == (
+        '<p>value <math xmlns="http://www.w3.org/1998/Math/MathML" display="inline"><mrow>'
+        "<mn>1</mn><mo>,</mo><mn>120</mn></mrow></math> here</p>")
+
+
+def test_display_math_becomes_block_mathml():
+    out = html("$$\n\\sum_i x_i\n$$")
+    assert out.startswith('<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">')
+
+
+def test_textbf_and_top_from_the_real_abstracts():
+    assert '<mtext mathvariant="bold">mo</mtext>' in html(r"$\textbf{mo}$")
+    assert "<msup><mi>A</mi><mo>⊤</mo></msup>" in html(r"$BA^\top$")
+
+
+def test_dollar_amounts_are_not_math():
+    assert html("costs $5 and $10") == "<p>costs $5 and $10</p>"
+
+
+def test_escaped_dollar_is_a_dollar():
+    assert html(r"price \$3") == "<p>price $3</p>"
+
+
+def test_unconvertible_latex_is_shown_as_source_with_a_warning():
+    out, problems = to_html("bad $x^$ here", "p.md", line=7)
+    assert out == '<p>bad <code class="math-error">$x^$</code> here</p>'
+    assert [str(p) for p in problems] == [
+        "p.md:7: abstract: warning: LaTeX $x^$ cannot be converted to MathML "
+        "(MissingSuperScriptOrSubscriptError); shown as source"]
+
+
+def test_unknown_command_is_detected():
+    _, problems = to_html(r"$\foo{x}$", "p.md")
+    assert "unknown command \\foo" in str(problems[0])
+
+
+def test_raw_html_is_sanitized():
+    out = html('<script>alert(1)</script><iframe src="https://x.org"></iframe>'
+               '<a href="javascript:alert(1)" onclick="x()">a</a><img src=x onerror="y()">')
+    for bad in ("<script", "alert(1)", "<iframe", "javascript:", "onclick", "onerror"):
+        assert bad not in out
+
+
+def test_script_inside_math_text_is_removed():
+    out = html(r"$\text{<script>alert(1)</script>}$")
+    assert "<script" not in out and "alert" not in out
+
+
+def test_safe_links_and_ids_survive():
+    assert html("[ok](https://example.org)") == (
+        '<p><a href="https://example.org" rel="noopener">ok</a></p>')
+
+
+def test_title_with_math_and_specials_is_escaped():
+    out, problems = inline_html(r"PixArt-$\alpha$: <Fast> & cheap", "p.md")
+    assert problems == []
+    assert out.startswith("PixArt-<math")
+    assert out.endswith(": &lt;Fast&gt; &amp; cheap")
+
+
+def test_plain_text_strips_markdown_and_math_delimiters():
+    assert plain_text(r"We **use** $\textbf{mo}$ and [a link](https://x.org) <b>x</b>.") == (
+        "We use mo and a link x.")

@@ -98,8 +98,8 @@ def report(result: ImportResult, summary: Summary) -> list[str]:
                  f"({result.format}): {', '.join(counts)}")
     states = {**{p: "new" for p in summary.created}, **{p: "overwritten" for p in summary.overwritten},
               **{p: "unchanged" for p in summary.unchanged}, **{p: "skipped" for p in summary.skipped}}
-    others = [f"{display_path(p)} {state}" for p, state in states.items()
-              if summary.kinds[p] != "paper"]
+    others = [f"{display_path(p)} {states[p]}" for p, kind in summary.kinds.items()
+              if kind != "paper"]
     if others:
         lines.append("profile: " + ", ".join(others))
     flagged = [p for p in result.papers if p.code or p.code_flagged_missing]

@@ -109,7 +109,9 @@ def plan_papers(records: list[PaperRecord], content_dir: Path) -> list[FileChang
         raise SiteError(problems)
     folder = content_dir / PAPERS_DIR
     existing = existing_titles(folder)
-    taken = set(existing.values())
+    # A file at a title's slug that cannot be read is that paper's slot (kept, or repaired by
+    # --force), not a reason to add a second copy under another name.
+    taken = {slug for slug, title in existing.items() if title is not None}
     by_title: dict[str, list[str]] = {}
     for slug, title in sorted(existing.items()):
         by_title.setdefault(_title_key(title), []).append(slug)

@@ -54,9 +54,18 @@ class Theme:
         if name in seen:
             return
         seen.add(name)
-        source, _, _ = self.env.loader.get_source(self.env, name)
+        try:
+            source, filename, _ = self.env.loader.get_source(self.env, name)
+            tree = self.env.parse(source, name, filename)
+        except jinja2.TemplateSyntaxError as exc:
+            raise SiteError([problem(exc.filename or name, exc.lineno, None,
+                                     f"template syntax error: {exc.message}")]) from None
+        except jinja2.TemplateNotFound:
+            raise SiteError([problem(name, None, None,
+                                     f"template {name!r} not found in theme {self.name!r} "
+                                     f"({', '.join(str(d) for d in self.dirs)})")]) from None
         sources.append(f"{name}\x00{source}")
-        for ref in meta.find_referenced_templates(self.env.parse(source)):
+        for ref in meta.find_referenced_templates(tree):
             if ref is not None:
                 self._collect(ref, sources, seen)
 

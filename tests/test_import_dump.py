@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -467,3 +468,13 @@ def test_excerpt_reads_three_records() -> None:
         ("CV", "2026-05-21", [], 26),
     ]
     assert result.warnings == []
+
+
+def test_excerpt_with_bom_and_crlf_reads_the_same(tmp_path: Path) -> None:
+    text = (DATA / "excerpt.txt").read_text(encoding="utf-8")
+    windows = tmp_path / "excerpt.txt"
+    windows.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    options = ImportOptions(as_of=dt.date(2026, 11, 28))
+    def records(path: Path) -> list[PaperRecord]:
+        return [replace(p, source="") for p in read_file(path, options).papers]
+    assert records(windows) == records(DATA / "excerpt.txt")

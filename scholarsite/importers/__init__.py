@@ -32,10 +32,11 @@ class Format:
     read: Callable[[Path, str, ImportOptions], ImportResult]
 
 
-# One line per format, most specific first.
+# One line per format, most specific first: each module offers FORMAT, DESCRIPTION,
+# looks_like(path, text) and read(path, text, options).
 FORMATS: tuple[Format, ...] = (
-    Format(profile_dump.FORMAT, profile_dump.DESCRIPTION,
-           lambda path, text: profile_dump.looks_like(text), profile_dump.read),
+    Format(profile_dump.FORMAT, profile_dump.DESCRIPTION, profile_dump.looks_like,
+           profile_dump.read),
 )
 
 
@@ -96,8 +97,10 @@ def report(result: ImportResult, summary: Summary) -> list[str]:
     lines += [str(w) for w in result.warnings]
     lines.append(f"{display_path(result.source)}: {len(result.papers)} papers "
                  f"({result.format}): {', '.join(counts)}")
-    states = {**{p: "new" for p in summary.created}, **{p: "overwritten" for p in summary.overwritten},
-              **{p: "unchanged" for p in summary.unchanged}, **{p: "skipped" for p in summary.skipped}}
+    states = {p: state for state, paths in (("new", summary.created),
+                                            ("overwritten", summary.overwritten),
+                                            ("unchanged", summary.unchanged),
+                                            ("skipped", summary.skipped)) for p in paths}
     others = [f"{display_path(p)} {states[p]}" for p, kind in summary.kinds.items()
               if kind != "paper"]
     if others:

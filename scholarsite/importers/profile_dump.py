@@ -46,7 +46,7 @@ BLOCK = ("title", "authors", "abstract")
 EXAMPLE_HEADER = "`LGNov 2, 2022Code` (category, date, optional `Code`)"
 
 
-def looks_like(text: str) -> bool:
+def looks_like(path: Path, text: str) -> bool:
     """True when the text has the dump's opening: a name, then `CV` or a paper count."""
     lines = [line.strip() for line in text.split("\n") if line.strip()][:12]
     return len(lines) >= 2 and (lines[1] == "CV" or any(PAPER_COUNT_RE.match(x) for x in lines))
@@ -73,7 +73,7 @@ def read(path: Path, text: str, options: ImportOptions) -> ImportResult:
 
 def _read_profile(path: Path, lines: list[tuple[int, str]], problems: list[Problem]
                   ) -> tuple[ProfileRecord | None, tuple[int, int] | None, int]:
-    """The name, `CV`, the metrics and `N Papers`: (profile, (line, N), index of the first block)."""
+    """Name, `CV`, metrics, `N Papers`: (profile, (line, N), index of the first paper line)."""
     first_line, name = lines[0]
     if HEADER_RE.match(name) or PAPER_COUNT_RE.match(name):
         problems.append(problem(path, first_line, None,
@@ -182,7 +182,8 @@ def _read_paper(path: Path, number: int, header: re.Match[str], body: list[tuple
     authors, et_al, affiliation = parse_authors(authors_text)
     if not authors:
         problems.append(problem(path, authors_line, None,
-                                f"expected the authors, comma-separated, found {_short(authors_text)!r}"))
+                                "expected the authors, comma-separated, found "
+                                f"{_short(authors_text)!r}"))
         return None
     abstract, urls = repair_links(abstract)
     flagged = header["code"] is not None
@@ -195,7 +196,8 @@ def _read_paper(path: Path, number: int, header: re.Match[str], body: list[tuple
 def parse_date(header: re.Match[str], as_of: dt.date) -> tuple[dt.date | None, str | None]:
     """The header's date; without a year, the most recent such day not after `as_of`."""
     month = MONTHS.get(header["month"].lower())
-    shown = header.group(0)[len(header["category"]):len(header.group(0)) - len(header["code"] or "")]
+    whole = header.group(0)
+    shown = whole[len(header["category"]):len(whole) - len(header["code"] or "")]
     if month is None:
         return None, (f"unknown month {header['month']!r} in the header {header.group(0)!r}; "
                       "expected Jan, Feb, Mar, Apr, May, Jun, Jul, Aug, Sep, Oct, Nov or Dec")

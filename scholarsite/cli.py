@@ -92,14 +92,22 @@ def main(argv: list[str] | None = None) -> int:
     except SiteError as exc:
         for p in exc.problems:
             print(p, file=sys.stderr)
-        errors = sum(1 for p in exc.problems if p.is_error)
-        print(f"{errors} error{'s' if errors != 1 else ''}; nothing was written.", file=sys.stderr)
+        print(_tally(exc.problems), file=sys.stderr)
         return 1
     except UsageError as exc:
         print(f"scholarsite {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _tally(problems) -> str:
+    errors = sum(1 for p in problems if p.is_error)
+    warnings = len(problems) - errors
+    if errors:
+        return f"{errors} error{'s' if errors != 1 else ''}; nothing was written."
+    return (f"{warnings} warning{'s' if warnings != 1 else ''} treated as errors (--strict); "
+            "nothing was written.")
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -216,3 +216,15 @@ def test_real_site_makes_no_external_request(real_site):
             assert not re.search(r'(?:src|href)="(?:https?:)?//', tag), f"{page}: {tag}"
     css = (real_site / "static/css/site.css").read_text()
     assert "@import" not in css and "url(http" not in css
+
+
+def test_strict_turns_warnings_into_a_failure(sample_root, run_cli):
+    paper = sample_root / "content/papers/deep-sets.md"
+    paper.write_text(paper.read_text().replace("citations: 30", "citations: 30\nautors: [X]"))
+    code, out, err = run_cli(["build"], cwd=sample_root)
+    assert code == 0
+    assert "content/papers/deep-sets.md:10: autors: warning: unknown paper field (did you mean `authors`?)" in err
+    code, out, err = run_cli(["build", "--strict"], cwd=sample_root)
+    assert code == 1
+    assert err.endswith("1 warning treated as errors (--strict); nothing was written.\n")
+    assert not (sample_root / "site").exists()

@@ -223,7 +223,7 @@ def test_strict_turns_warnings_into_a_failure(sample_root, run_cli):
     paper.write_text(paper.read_text().replace("citations: 30", "citations: 30\nautors: [X]"))
     code, out, err = run_cli(["build"], cwd=sample_root)
     assert code == 0
-    assert "content/papers/deep-sets.md:10: autors: warning: unknown paper field (did you mean `authors`?)" in err
+    assert "content/papers/deep-sets.md:9: autors: warning: unknown paper field (did you mean `authors`?)" in err
     code, out, err = run_cli(["build", "--strict"], cwd=sample_root)
     assert code == 1
     assert err.endswith("1 warning treated as errors (--strict); nothing was written.\n")

@@ -180,7 +180,9 @@ def test_import_seed_site_title_is_the_name_and_base_url_unset(content: Path) ->
     data, _, problems = parse_yaml((content / "site.yml").read_text(encoding="utf-8"), "site.yml")
     assert problems == []
     assert data == {"title": "Xinmei Tian", "theme": "default", "language": "en"}
-    assert "# base_url is left unset" in (content / "site.yml").read_text(encoding="utf-8")
+    text = (content / "site.yml").read_text(encoding="utf-8")
+    assert text.startswith("# yaml-language-server: $schema=.schemas/site.schema.json\n"
+                           "title: Xinmei Tian\n# base_url is left unset")
 
 
 # ---- Counts -----------------------------------------------------------------------------

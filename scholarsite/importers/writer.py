@@ -29,6 +29,8 @@ SITE_FILE = "site.yml"
 CODE_MISSING_COMMENT = '# code: flagged "Code" in the source, but no URL was found in the text'
 BIO_PLACEHOLDER = ("<!-- The imported profile holds no biography. Write yours here in Markdown: "
                    "position, research interests, contact. -->")
+# The same modeline `check --write-schemas` expects, so editors validate site.yml as typed.
+SITE_SCHEMA_MODELINE = "# yaml-language-server: $schema=.schemas/site.schema.json\n"
 SITE_BASE_URL_COMMENT = (
     "# base_url is left unset: every link in the site is relative, so it works at\n"
     "# user.github.io/, user.github.io/repo/ and from file://. Set it (e.g.\n"
@@ -231,7 +233,8 @@ def render_profile(profile: ProfileRecord) -> str:
 
 def render_site(title: str) -> str:
     header = emit_yaml([("title", title)])
-    text = header + SITE_BASE_URL_COMMENT + emit_yaml([("theme", "default"), ("language", "en")])
+    text = (SITE_SCHEMA_MODELINE + header + SITE_BASE_URL_COMMENT
+            + emit_yaml([("theme", "default"), ("language", "en")]))
     _verify(text, {"title": title, "theme": "default", "language": "en"})
     return text
 

@@ -17,7 +17,7 @@ from scholarsite.deploy import published_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
-SITE_YML = "title: Ada Example\n"
+SITE_YML = "title: Ada Example\nbase_url: https://octo.github.io/homepage/\n"
 PROFILE_MD = "---\nname: Ada Example\n---\nI study small things.\n"
 PAPERS = {
     "first-paper": ("---\ntitle: The First Paper\nauthors: [Ada Example, Bo Other]\n"

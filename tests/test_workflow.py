@@ -115,6 +115,16 @@ def test_pages_runs_the_tests_then_builds_with_the_pages_base_url():
     assert steps["actions/configure-pages"]["id"] == "pages"
 
 
+def test_pages_installs_tests_and_builds_as_the_readme_says():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    steps = _steps(_pages()["jobs"]["build"])
+    tests = steps["Run the tests"]["run"].strip().split("\n")
+    build = steps["Build the site"]["run"].strip()
+    assert " && ".join(tests) in readme            # Quick start: set up and run the tests
+    assert "pip install -e . && python build.py" in readme
+    assert f"```\n{build}\n```" in readme          # Publishing: the same two lines
+
+
 def test_pages_uploads_site_with_its_dotfiles():
     upload = _steps(_pages()["jobs"]["build"])["actions/upload-pages-artifact"]
     assert upload["with"] == {"path": "site/", "include-hidden-files": True}

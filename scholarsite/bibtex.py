@@ -1,15 +1,32 @@
-"""BibTeX entries generated from a paper's frontmatter."""
+"""BibTeX entries generated from a paper's frontmatter.
+
+One entry per paper, as Google Scholar and arXiv write them: a key such as `lu2022prompt`,
+`@inproceedings` with the venue as `booktitle` for conferences, `@article` with the venue as
+`journal` for journals, and `@article` with `journal = {arXiv preprint arXiv:<id>}` when there is
+no venue. LaTeX in titles (`$...$`, `\\'e`) is kept; BibTeX's specials elsewhere are escaped;
+capitals are braced so bibliography styles keep them.
+"""
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 
+from .categories import arxiv_class
+from .markup import INLINE_MATH
+from .metadata import arxiv_id, doi, venue_kind
 from .models import Paper
 
+__all__ = ["MONTHS", "arxiv_id", "assign_keys", "base_key", "entry", "escape", "protect_capitals"]
+
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_ARXIV_ID = re.compile(r"arxiv\.org/(?:abs|pdf)/([0-9]{4}\.[0-9]{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/[0-9]{7})")
-_SPECIAL = {"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_"}
-_STOP = {"a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "towards", "toward"}
+# Characters BibTeX or LaTeX treat specially outside math, and how to write them literally.
+_SPECIAL = {"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "$": r"\$",
+            "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+            "<": r"\textless{}", ">": r"\textgreater{}"}
+_STOP = {"a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "towards", "toward",
+         "from", "by", "at", "is", "are", "via", "do", "does", "how", "what", "when", "why"}
+_SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
 
 
 def ascii_fold(text: str) -> str:
@@ -17,71 +34,164 @@ def ascii_fold(text: str) -> str:
     return "".join(c for c in text if c.isascii())
 
 
-def arxiv_id(paper: Paper) -> str | None:
-    """The arXiv id from the paper's `links` (arxiv or pdf), without a version."""
-    for _, url in paper.links:
-        m = _ARXIV_ID.search(url)
-        if m:
-            return re.sub(r"v\d+$", "", m.group(1))
-    return None
+def surname(author: str) -> str:
+    """"Yuning Lu" -> "Lu", "Lu, Yuning" -> "Lu", "Martin Luther King Jr." -> "King"."""
+    if "," in author:
+        return author.split(",")[0].strip()
+    words = author.split()
+    while len(words) > 1 and words[-1].strip(".").lower() in _SUFFIXES:
+        words.pop()
+    return words[-1] if words else ""
 
 
 def base_key(paper: Paper) -> str:
     """surname + year + first significant title word, e.g. lu2022prompt."""
-    first = paper.authors[0] if paper.authors else "anonymous"
-    surname = first.split(",")[0] if "," in first else first.split()[-1]
-    words = [w for w in re.findall(r"[A-Za-z0-9]+", ascii_fold(re.sub(r"\$[^$]*\$", " ", paper.title)))]
+    name = re.sub(r"[^a-z0-9]", "", ascii_fold(surname(paper.authors[0]) if paper.authors else "").lower())
+    title = ascii_fold(INLINE_MATH.sub(" ", paper.title))
+    words = re.findall(r"[A-Za-z0-9]+", re.sub(r"\\[A-Za-z]+", " ", title))
     word = next((w for w in words if w.lower() not in _STOP), words[0] if words else "paper")
-    return (re.sub(r"[^a-z0-9]", "", ascii_fold(surname).lower()) or "anon") + str(paper.year) + word.lower()
+    return (name or "anonymous") + str(paper.year) + word.lower()
 
 
 def assign_keys(papers: list[Paper]) -> dict[str, str]:
-    """slug -> unique key; clashes get a, b, c ... in the papers' (date, slug) order."""
-    by_key: dict[str, list[Paper]] = {}
-    for p in sorted(papers, key=lambda p: (p.date, p.slug)):
-        by_key.setdefault(base_key(p), []).append(p)
+    """slug -> key, unique in the site. When keys clash, the oldest paper (then by slug) keeps
+    the plain key and the others get b, c, ..., so adding a paper never renames an older one."""
+    taken: set[str] = set()
     keys: dict[str, str] = {}
-    for key, group in by_key.items():
-        for i, p in enumerate(group):
-            keys[p.slug] = key if len(group) == 1 else f"{key}{chr(ord('a') + i)}"
+    for paper in sorted(papers, key=lambda p: (p.date, p.slug)):
+        key = next(k for k in _candidates(base_key(paper)) if k not in taken)
+        taken.add(key)
+        keys[paper.slug] = key
     return keys
+
+
+def _candidates(key: str) -> Iterator[str]:
+    yield key
+    letters = "bcdefghijklmnopqrstuvwxyz"
+    yield from (key + c for c in letters)
+    n = 2
+    while True:
+        yield f"{key}{n}"
+        n += 1
+
+
+def _split_math(text: str) -> list[tuple[bool, str]]:
+    """[(is_math, piece)], with math as `$...$` exactly as the site renders it."""
+    pieces: list[tuple[bool, str]] = []
+    last = 0
+    for m in INLINE_MATH.finditer(text):
+        pieces.append((False, text[last:m.start()]))
+        pieces.append((True, m.group(0)))
+        last = m.end()
+    pieces.append((False, text[last:]))
+    return [p for p in pieces if p[1]]
+
+
+def _escape_text(text: str) -> str:
+    """Escape specials in text outside math. A backslash starts LaTeX and is kept with the
+    character after it (`\\&`, `\\'e`); braces are kept when they pair up, since BibTeX counts
+    every brace, and written as commands when they do not."""
+    out: list[str] = []
+    unmatched = _unmatched_braces(text)
+    i = 0
+    while i < len(text):
+        c = text[i]
+        nxt = text[i + 1] if i + 1 < len(text) else ""
+        if c == "\\" and nxt in ("{", "}"):        # \{ or \}: a literal brace in LaTeX
+            i += 1
+            c = nxt
+            out.append("" if i in unmatched else "\\")
+        elif c == "\\" and nxt:
+            out.append(c + nxt)
+            i += 2
+            continue
+        if c in "{}" and i in unmatched:
+            out.append(r"\textbraceleft{}" if c == "{" else r"\textbraceright{}")
+        elif c == "\\":
+            out.append(r"\textbackslash{}")
+        else:
+            out.append(_SPECIAL.get(c, c))
+        i += 1
+    return "".join(out)
+
+
+def _unmatched_braces(text: str) -> set[int]:
+    stack: list[int] = []
+    unmatched: set[int] = set()
+    escaped = False
+    for i, c in enumerate(text):
+        if escaped:
+            escaped = False
+        elif c == "\\" and i + 1 < len(text) and text[i + 1] not in "{}":
+            escaped = True
+        elif c == "{":
+            stack.append(i)
+        elif c == "}":
+            if stack:
+                stack.pop()
+            else:
+                unmatched.add(i)
+    return unmatched | set(stack)
 
 
 def escape(text: str) -> str:
     """Escape BibTeX specials outside math; math between $...$ is kept as it is."""
-    parts = re.split(r"(\$[^$]*\$)", text)
-    return "".join(p if p.startswith("$") and p.endswith("$") and len(p) > 1
-                   else "".join(_SPECIAL.get(c, c) for c in p) for p in parts)
+    return "".join(piece if is_math else _escape_text(piece) for is_math, piece in _split_math(text))
 
 
 def protect_capitals(title: str) -> str:
-    """Brace every word holding a capital (BERT, ImageNet, Prompt) so styles keep its case;
-    math between $...$ is left alone."""
-    parts = re.split(r"(\$[^$]*\$)", title)
-    return "".join(part if part.startswith("$") and len(part) > 1
-                   else re.sub(r"[^\s{}]*[A-Z][^\s{}]*", lambda m: "{" + m.group(0) + "}", part)
-                   for part in parts)
+    """Brace every word holding a capital (BERT, ImageNet, Prompt) and every formula holding
+    one, so bibliography styles that lowercase titles keep them. Expects escaped text."""
+    out: list[str] = []
+    for is_math, piece in _split_math(title):
+        if is_math:
+            out.append("{" + piece + "}" if re.search(r"[A-Z]", piece) else piece)
+            continue
+        for word in re.split(r"(\s+)", piece):
+            bare = re.sub(r"\\[A-Za-z]+", "", word)       # command names are not capitals
+            already = word.startswith("{") and word.endswith("}")
+            if re.search(r"[A-Z]", bare) and not already and not _unmatched_braces(word):
+                word = "{" + word + "}"
+            out.append(word)
+    return "".join(out)
+
+
+def _author(name: str) -> str:
+    """One author for the `author` field: "Martin Luther King Jr." as "King, Jr., Martin Luther"
+    (BibTeX's form for a suffix); a name holding the word "and" braced whole."""
+    words = name.split()
+    if "," not in name and len(words) > 2 and words[-1].strip(".").lower() in _SUFFIXES:
+        name = f"{words[-2]}, {words[-1]}, {' '.join(words[:-2])}"
+    text = escape(name.strip())
+    return "{" + text + "}" if re.search(r"\band\b", text, re.I) else text
 
 
 def entry(paper: Paper, key: str, url: str | None) -> str:
-    """One BibTeX entry for a paper."""
-    authors = " and ".join(escape(a) for a in paper.authors)
+    """One BibTeX entry for a paper; `url` is its page (absolute) or None without base_url."""
+    authors = " and ".join(_author(a) for a in paper.authors)
     if paper.et_al:
         authors += " and others"
-    fields: list[tuple[str, str]] = [("title", "{" + protect_capitals(escape(paper.title)) + "}"),
+    fields: list[tuple[str, str]] = [("title", protect_capitals(escape(paper.title))),
                                      ("author", authors)]
     aid = arxiv_id(paper)
-    if paper.venue:
-        kind = "inproceedings"
-        fields.append(("booktitle", escape(paper.venue)))
+    kind = venue_kind(paper.venue)
+    if kind == "conference":
+        entry_type = "inproceedings"
+        fields.append(("booktitle", escape(paper.venue.strip())))
     else:
-        kind = "article"
-        fields.append(("journal", f"arXiv preprint arXiv:{aid}" if aid else "arXiv preprint"))
+        entry_type = "article"
+        fields.append(("journal", escape(paper.venue.strip()) if kind == "journal" else
+                       f"arXiv preprint arXiv:{aid}" if aid else "arXiv preprint"))
     fields += [("year", str(paper.year)), ("month", MONTHS[paper.date.month - 1])]
+    url = url or (f"https://arxiv.org/abs/{aid}" if aid else None)
     if url:
         fields.append(("url", url))
+    if paper_doi := doi(paper):
+        fields.append(("doi", paper_doi))
     if aid:
-        fields += [("eprint", aid), ("archivePrefix", "arXiv"), ("primaryClass", paper.category)]
+        fields += [("eprint", aid), ("archivePrefix", "arXiv")]
+        if primary := arxiv_class(paper.category):
+            fields.append(("primaryClass", primary))
     width = max(len(k) for k, _ in fields)
     body = ",\n".join(f"  {k.ljust(width)} = {v if k == 'month' else '{' + v + '}'}" for k, v in fields)
-    return f"@{kind}{{{key},\n{body}\n}}\n"
+    return f"@{entry_type}{{{key},\n{body}\n}}\n"

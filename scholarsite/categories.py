@@ -102,3 +102,28 @@ def code_from_arxiv(primary_class: str) -> str:
     if subject and archive.lower() in {"cs", "stat", "eess", "econ", "q-bio", "q-fin", "math"}:
         return subject.upper()
     return archive.upper()
+
+
+# The archive of each subject-class code above, for turning a code back into an arXiv class.
+_ARCHIVE_CODES = {
+    "cs": "AI AR CC CE CG CL CR CV CY DB DC DL DM DS ET FL GL GR GT HC IR IT LG LO MA MM MS NA NE "
+          "NI OH OS PF PL RO SC SD SE SI SY",
+    "stat": "AP CO ME ML TH",
+    "eess": "AS IV SP",
+    "econ": "EM GN",
+    "q-bio": "BM NC QM",
+    "q-fin": "CP PM RM ST",
+}
+
+
+def arxiv_class(code: str) -> str | None:
+    """`LG` -> `cs.LG`, `ML` -> `stat.ML`, `QUANT-PH` -> `quant-ph`; None for an unknown code.
+
+    The inverse of `code_from_arxiv` for the built-in table (BibTeX's `primaryClass` wants it)."""
+    code = code.strip().upper()
+    if code == "GN-QBIO":
+        return "q-bio.GN"
+    for archive, codes in _ARCHIVE_CODES.items():
+        if code in codes.split():
+            return f"{archive}.{code}"
+    return code.lower() if code in ARXIV_CATEGORIES else None

@@ -51,6 +51,7 @@ URL_SCHEMES = {"http", "https", "mailto"}
 
 _MATH_SPAN = re.compile(r'<(span|div) class="arithmatex">(.*?)</\1>', re.S)
 _INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\s)((?:\\.|[^\\$])+?)(?<!\s)\$(?!\$)")
+INLINE_MATH = _INLINE_MATH   # public: BibTeX finds math in titles exactly as the pages do
 # latex2mathml turns a command it does not know into text such as <mi>\foo</mi>.
 _UNKNOWN_COMMAND = re.compile(r">(\\[A-Za-z]+)<")
 
@@ -126,24 +127,63 @@ def render_math(tex: str, block: bool, path: Path | str, field: str, line: int |
     return f'<code class="math-error">{source}</code>'
 
 
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
+_DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
+_MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!$<>|~])")
+# Raw HTML tags in Markdown: only real tag names, so a title's "<Bounds>" stays as text.
+_RAW_TAG = re.compile(r"</?(?:%s)(?:\s[^<>]*)?/?>" % "|".join(
+    sorted(nh3.ALLOWED_TAGS | {"script", "style", "iframe", "object", "embed", "form", "input",
+                               "button", "svg", "math", "font", "center"}, key=len, reverse=True)),
+    re.I)
+# Commands that only style their argument: `\textbf{mo}` reads as "mo", in math or not.
+_TEXT_COMMAND = re.compile(
+    r"\\(?:textbf|textit|textrm|textsf|texttt|text|mathrm|mathbf|mathit|mathsf|mathcal|mathbb|"
+    r"operatorname|emph)\{([^{}]*)\}")
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[^a-z\s]|\s*$)")
+_ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "cf.", "vs.", "Fig.", "Eq.", "Sec.", "resp.")
+
+
 def plain_text(text: str) -> str:
-    """Markdown with math -> readable plain text for meta tags, JSON-LD and feeds."""
-    text = re.sub(r"\$\$(.+?)\$\$", r"\1", text, flags=re.S)
-    text = _INLINE_MATH.sub(lambda m: m.group(1), text)
-    text = re.sub(r"\\(?:textbf|textit|text|mathrm|mathbf|mathcal|emph)\{([^{}]*)\}", r"\1", text)
-    text = re.sub(r"\\([A-Za-z]+)", r"\1", text)
+    """Markdown with math -> readable plain text for meta tags, JSON-LD and feeds.
+
+    Math reads as its LaTeX source without the dollars (`$x*y*z$` -> `x*y*z`; styling commands
+    such as `\\textbf{mo}` unwrapped) and code as its text: both are set aside before Markdown's
+    emphasis and links are stripped, so their `*`, `_` and brackets survive. The result is
+    unescaped text; templates escape it once.
+    """
+    kept: list[str] = []
+
+    def keep(value: str) -> str:
+        kept.append(value)
+        return f"\x00{len(kept) - 1}\x00"
+
+    text = _CODE_SPAN.sub(lambda m: keep(m.group(2).strip()), text)
+    text = _DISPLAY_MATH.sub(lambda m: keep(_TEXT_COMMAND.sub(r"\1", m.group(1).strip())), text)
+    text = _INLINE_MATH.sub(lambda m: keep(_TEXT_COMMAND.sub(r"\1", m.group(1))), text)
+    text = _MARKDOWN_ESCAPE.sub(lambda m: keep(m.group(1)), text)
+    text = _TEXT_COMMAND.sub(r"\1", text)
+    text = re.sub(r"\\([A-Za-z]+)", r"\1", text)                # LaTeX outside math
+    text = re.sub(r"^\s{0,3}(#{1,6}|>|[-*+]|\d+\.)\s+", "", text, flags=re.M)
     text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)        # links and images
     text = re.sub(r"<(https?://[^>\s]+)>", r"\1", text)            # autolinks
-    text = re.sub(r"<[^>]+>", "", text)                            # raw HTML
-    text = re.sub(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1", r"\2", text)
-    text = re.sub(r"^\s{0,3}(#{1,6}|>|[-*+]|\d+\.)\s+", "", text, flags=re.M)
-    return html.unescape(re.sub(r"\s+", " ", text)).strip()
+    text = _RAW_TAG.sub("", text)                                  # raw HTML
+    text = re.sub(r"(\*\*|\*)(?=\S)(.+?)(?<=\S)\1", r"\2", text)
+    text = re.sub(r"(?<!\w)(__|_)(?=\S)(.+?)(?<=\S)\1(?!\w)", r"\2", text)
+    text = html.unescape(text)
+    text = re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m.group(1))], text)
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def first_sentence(text: str, limit: int = 200) -> str:
-    """The first sentence of plain text, cut at a word boundary under `limit` characters."""
-    m = re.search(r"^(.+?[.!?])(?:\s|$)", text)
-    sentence = m.group(1) if m else text
+    """The first sentence of plain text, cut at a word boundary under `limit` characters.
+
+    A sentence ends at `.`, `!` or `?` before a space and a word that is not lowercase, and
+    not after an abbreviation such as "e.g." or "et al."."""
+    sentence = text
+    for m in _SENTENCE_END.finditer(text):
+        if not text[: m.end()].endswith(_ABBREVIATIONS):
+            sentence = text[: m.end()]
+            break
     if len(sentence) > limit:
         sentence = sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
     return sentence

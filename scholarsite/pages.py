@@ -20,12 +20,17 @@ from urllib.parse import urlsplit
 from . import __version__
 from .bibtex import assign_keys, entry
 from .markup import first_sentence, plain_text
+from .metadata import paper_jsonld, person_jsonld, scholar_tags
 from .models import Category, Metric, Paper, Site
 from .names import Highlighter
 from .theme import Theme
 
 RECENT = 10          # papers in the home page's "Recent" list
 FEED_SIZE = 50       # papers in the Atom feed
+# The builder's warning when plan() leaves out what needs absolute URLs.
+NO_BASE_URL = ("not set, so sitemap.xml and robots.txt were skipped (sitemaps need absolute "
+               "URLs) and pages have no canonical link or og:url; set it in site.yml or pass "
+               "--base-url")
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,7 @@ class BaseContext:
     highlight: Highlighter
     description: str
     generator: str
+    jsonld: dict[str, Any] | None = None   # schema.org data, rendered with `| tojson`
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,7 @@ class PaperContext(BaseContext):
     previous: Paper | None = None   # older paper in the same category
     next: Paper | None = None       # newer paper in the same category
     abstract_text: str = ""
+    scholar_tags: list[tuple[str, str]] = field(default_factory=list)  # (name, content)
 
 
 @dataclass(frozen=True)
@@ -181,7 +188,7 @@ def plan(site: Site, theme: Theme, build_date: dt.date) -> list[Page]:
     citation_chart = BarChart.of("Citations per year", [(str(y), n) for y, n in site.citations.per_year]) \
         if site.citations.per_year else None
     pages.append(Page("index.html", "home.html", HomeContext(
-        **base("", 0, headline), metrics=site.metrics,
+        **base("", 0, headline), jsonld=person_jsonld(profile, config), metrics=site.metrics,
         selected=[p for p in site.papers if p.selected], recent=site.papers[:RECENT],
         categories=categories, year_chart=year_chart, citation_chart=citation_chart),
         key("home.html", all_meta)))
@@ -215,7 +222,9 @@ def plan(site: Site, theme: Theme, build_date: dt.date) -> list[Page]:
                 **base(paper.url, 2, first_sentence(text) or plain_text(paper.title)),
                 paper=paper, category=cat_of[paper.category],
                 code_links=[code_link(u) for u in paper.code], bibtex=bibtex,
-                bibtex_key=bib_keys[paper.slug], previous=older, next=newer, abstract_text=text),
+                bibtex_key=bib_keys[paper.slug], previous=older, next=newer, abstract_text=text,
+                jsonld=paper_jsonld(paper, config, profile, cat_of[paper.category].name, text),
+                scholar_tags=scholar_tags(paper, config)),
                 key("paper.html", paper.fingerprint, bibtex, len(ps),
                     newer and newer.meta_fingerprint, older and older.meta_fingerprint)))
             pages.append(Page(f"{paper.url}cite.bib", "cite.bib", PaperContext(
@@ -227,7 +236,7 @@ def plan(site: Site, theme: Theme, build_date: dt.date) -> list[Page]:
         **base("papers.bib", 0, ""), bibtex=all_bib), key("papers.bib", _hash(all_bib))))
     feed = site.papers[:FEED_SIZE]
     pages.append(Page("feed.xml", "feed.xml", ListContext(
-        **base("feed.xml", 0, headline), title=config.title, papers=feed),
+        **base("feed.xml", 0, headline), title=config.title, papers=feed, categories=categories),
         key("feed.xml", *(p.fingerprint for p in feed))))
     pages.append(Page("404.html", "404.html", BaseContext(
         **{**base("404.html", 0, "Page not found."), "root": config.base_path, "canonical": None}),

@@ -7,7 +7,6 @@ with status 404 for anything missing) and crawled from its home page.
 from __future__ import annotations
 
 import http.client
-import shutil
 import threading
 from functools import partial
 from html.parser import HTMLParser
@@ -90,7 +89,8 @@ def serve():
     def start(folder: Path, prefix: str) -> str:
         handler = type("Handler", (PagesHandler,), {"prefix": prefix})
         server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(folder)))
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
         servers.append(server)
         return f"http://127.0.0.1:{server.server_address[1]}{prefix}"
 

@@ -5,7 +5,6 @@ repository, and git isolated from the user's configuration.
 """
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 

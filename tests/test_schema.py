@@ -213,3 +213,26 @@ def test_shipped_schemas_are_json_with_a_trailing_newline():
         text = (PACKAGE_DIR / name).read_text(encoding="utf-8")
         assert text.endswith("}\n")
         assert json.loads(text)["title"].startswith("scholarsite ")
+
+
+def readme_paper_example() -> str:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### A complete paper", 1)[1]
+    return section.split("```markdown\n", 1)[1].split("```", 1)[0]
+
+
+def test_readme_complete_paper_loads_without_a_problem(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "sparse-g-priors-a-note.md"
+    path.write_text(readme_paper_example(), encoding="utf-8")
+    paper, problems = C.load_paper(path)
+    assert problems == []
+    assert paper.selected is True
+
+
+def test_readme_complete_paper_validates_with_the_schema_and_uses_every_field():
+    doc_header = readme_paper_example().split("---\n")[1]
+    data, _, problems = parse_yaml(doc_header, "README.md")
+    assert problems == []
+    assert schema_errors(PAPER_SCHEMA, data) == []
+    assert list(data) == list(schemas()[PAPER_SCHEMA]["properties"])

@@ -266,7 +266,7 @@ def _write_changes(output: Path, before: dict[str, bytes | Path], after: dict[st
         while folder != output and folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
             folder = folder.parent
-    return report, changed
+    return report, sorted(changed)
 
 
 def _same_file(source: Path, target: Path) -> bool:

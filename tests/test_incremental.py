@@ -1,0 +1,213 @@
+"""Incremental rebuilds equal full builds, byte for byte.
+
+A Builder builds the sample once; then each edit is applied to the content (or theme), the
+same Builder rebuilds with only the changed paths, and its output folder is compared, file by
+file and folder by folder, with a fresh full build of the same content into another folder.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from scholarsite.builder import Builder, build
+from scholarsite.errors import SiteError
+
+NEW_PAPER = """---
+title: A Fresh Result on $k$-Sets
+authors: [Ada Exemplar, Carla Coauthor]
+date: 2026-03-04
+category: CV
+---
+We show a *fresh* result.
+"""
+
+
+def replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def tree(folder: Path) -> dict[str, bytes | None]:
+    """Every file (bytes) and folder (None) under `folder`, by relative path."""
+    return {p.relative_to(folder).as_posix(): (p.read_bytes() if p.is_file() else None)
+            for p in sorted(folder.rglob("*"))}
+
+
+def assert_same_tree(incremental: Path, full: Path) -> None:
+    got, want = tree(incremental), tree(full)
+    assert sorted(got) == sorted(want)
+    differing = [rel for rel in want if got[rel] != want[rel]]
+    assert differing == []
+
+
+# Each edit changes the project under `root` and returns the paths it changed.
+def edit_abstract(root: Path) -> list[Path]:
+    path = root / "content/papers/deep-sets.md"
+    replace(path, "Sets are *unordered*.", "Sets are *unordered* and finite.")
+    return [path]
+
+
+def edit_title(root: Path) -> list[Path]:
+    path = root / "content/papers/deep-sets.md"
+    replace(path, "title: Deep Sets Revisited", "title: Deep Sets Revisited Again")
+    return [path]
+
+
+def edit_date(root: Path) -> list[Path]:
+    path = root / "content/papers/deep-sets.md"
+    replace(path, "date: 2020-01-01", "date: 2027-01-01")
+    return [path]
+
+
+def edit_category(root: Path) -> list[Path]:
+    path = root / "content/papers/deep-sets.md"
+    replace(path, "category: LG", "category: RO")
+    return [path]
+
+
+def add_paper(root: Path) -> list[Path]:
+    path = root / "content/papers/fresh-result.md"
+    path.write_text(NEW_PAPER, encoding="utf-8")
+    return [path]
+
+
+def delete_paper(root: Path) -> list[Path]:
+    path = root / "content/papers/deep-sets.md"
+    path.unlink()
+    return [path]
+
+
+def edit_template(root: Path) -> list[Path]:
+    path = root / "themes/default/templates/base.html"
+    replace(path, "</head>", "<meta name=\"x-edited\" content=\"yes\">\n</head>")
+    return [path]
+
+
+def edit_partial(root: Path) -> list[Path]:
+    path = root / "themes/default/templates/partials/footer.html"
+    path.write_text(path.read_text(encoding="utf-8") + "<!-- edited footer -->\n", encoding="utf-8")
+    return [path]
+
+
+def edit_stylesheet(root: Path) -> list[Path]:
+    path = root / "themes/default/static/css/site.css"
+    path.write_text(path.read_text(encoding="utf-8") + "\n.edited { color: red; }\n", encoding="utf-8")
+    return [path]
+
+
+def add_file(root: Path) -> list[Path]:
+    path = root / "content/files/slides/talk.pdf"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"%PDF-1.4\n% talk\n")
+    return [path]
+
+
+def edit_profile(root: Path) -> list[Path]:
+    path = root / "content/profile.md"
+    replace(path, "headline: Professor of Computer Science", "headline: Professor of Examples")
+    return [path]
+
+
+def edit_site(root: Path) -> list[Path]:
+    path = root / "content/site.yml"
+    replace(path, "title: Ada Exemplar", "title: Ada Exemplar's Lab")
+    return [path]
+
+
+EDITS: list[Callable[[Path], list[Path]]] = [
+    edit_abstract, edit_title, edit_date, edit_category, add_paper, delete_paper, edit_template,
+    edit_partial, edit_stylesheet, add_file, edit_profile, edit_site]
+
+
+def full_build(root: Path, name: str) -> Path:
+    output = root / name
+    build(root / "content", output, themes_dir=root / "themes")
+    return output
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=lambda f: f.__name__)
+def test_incremental_equals_full_after_one_edit(sample_root, edit):
+    builder = Builder(sample_root / "content", sample_root / "site", sample_root / "themes")
+    builder.rebuild()
+    before = tree(sample_root / "site")
+    builder.rebuild(edit(sample_root))
+    assert tree(sample_root / "site") != before
+    assert_same_tree(sample_root / "site", full_build(sample_root, "full"))
+
+
+def test_incremental_equals_full_after_a_series_of_edits(sample_root):
+    builder = Builder(sample_root / "content", sample_root / "site", sample_root / "themes")
+    builder.rebuild()
+    for n, edit in enumerate(EDITS):
+        builder.rebuild(edit(sample_root))
+        assert_same_tree(sample_root / "site", full_build(sample_root, f"full{n}"))
+
+
+def test_abstract_edit_renders_only_its_page_and_the_feed(sample_root):
+    builder = Builder(sample_root / "content", sample_root / "site", sample_root / "themes")
+    builder.rebuild()
+    report = builder.rebuild(edit_abstract(sample_root))
+    assert report.changed == ["feed.xml", "papers/deep-sets/index.html"]
+    assert report.rendered == 2
+
+
+def test_stylesheet_edit_renders_nothing_and_copies_the_stylesheet(sample_root):
+    builder = Builder(sample_root / "content", sample_root / "site", sample_root / "themes")
+    builder.rebuild()
+    report = builder.rebuild(edit_stylesheet(sample_root))
+    assert (report.rendered, report.changed) == (0, ["static/css/site.css"])
+
+
+def test_paths_outside_content_and_theme_change_nothing(sample_root):
+    builder = Builder(sample_root / "content", sample_root / "site", sample_root / "themes")
+    builder.rebuild()
+    stray = sample_root / "notes.txt"
+    stray.write_text("not part of the site")
+    report = builder.rebuild([stray, sample_root / "content/papers/README.txt"])
+    assert (report.rendered, report.changed) == (0, [])
+
+
+def test_broken_edit_writes_nothing_and_the_fix_recovers(sample_root):
+    builder = Builder(sample_root / "content", sample_root / "site", sample_root / "themes")
+    builder.rebuild()
+    good = tree(sample_root / "site")
+    path = sample_root / "content/papers/deep-sets.md"
+    replace(path, "date: 2020-01-01", "date: 2020-02-30")
+    with pytest.raises(SiteError) as exc:
+        builder.rebuild([path])
+    assert [str(p) for p in exc.value.problems] == [
+        f"{path}:4: date: impossible date '2020-02-30'"]
+    assert tree(sample_root / "site") == good
+    replace(path, "date: 2020-02-30", "date: 2021-05-06")
+    builder.rebuild([path])
+    assert_same_tree(sample_root / "site", full_build(sample_root, "full"))
+
+
+def test_template_syntax_error_is_reported_and_the_fix_recovers(sample_root):
+    builder = Builder(sample_root / "content", sample_root / "site", sample_root / "themes")
+    builder.rebuild()
+    path = sample_root / "themes/default/templates/paper.html"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace("{% block", "{% blok", 1), encoding="utf-8")
+    with pytest.raises(SiteError) as exc:
+        builder.rebuild([path])
+    assert "template syntax error" in str(exc.value)
+    path.write_text(original, encoding="utf-8")
+    builder.rebuild([path])
+    assert_same_tree(sample_root / "site", full_build(sample_root, "full"))
+
+
+def test_broken_yaml_in_site_settings_then_fix(sample_root):
+    builder = Builder(sample_root / "content", sample_root / "site", sample_root / "themes")
+    builder.rebuild()
+    path = sample_root / "content/site.yml"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace("title: Ada Exemplar", "title: [Ada", 1), encoding="utf-8")
+    with pytest.raises(SiteError):
+        builder.rebuild([path])
+    path.write_text(original.replace("title: Ada Exemplar", "title: Ada E.", 1), encoding="utf-8")
+    builder.rebuild([path])
+    assert_same_tree(sample_root / "site", full_build(sample_root, "full"))

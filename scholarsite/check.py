@@ -63,7 +63,7 @@ def check(content_dir: Path, output_dir: Path | None = None,
         result.problems.append(problem(content_dir, None, None, "content folder not found"))
         return result
     config, profile, papers, problems = load_content(content_dir)
-    result.papers = len(papers)
+    result.papers = len(C.paper_paths(content_dir))
     if config is not None:
         problems += check_theme(content_dir, themes_dir, config)
     problems += check_papers(papers, content_dir, config, today)

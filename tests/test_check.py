@@ -77,7 +77,7 @@ def test_check_reports_every_build_error_and_warning_and_exits_1(root, run_cli):
         "\n"
         "content/profile.md:2: name: is empty\n"
         "\n"
-        "2 errors, 1 warning in 3 files (checked 4 papers; site/ not found, so no built pages).\n")
+        "2 errors, 1 warning in 3 files (checked 5 papers; site/ not found, so no built pages).\n")
 
 
 def test_check_exits_0_on_warnings_without_strict(root, run_cli):

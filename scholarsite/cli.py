@@ -30,11 +30,11 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--themes", type=Path, default=None,
                        help="the themes folder (default: themes/ beside the content folder)")
         p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+        p.add_argument("--base-url", default=None,
+                       help="override site.yml's base_url (CI passes the Pages URL here)")
 
     p = sub.add_parser("build", help="build content/ into site/ (the default command)")
     paths(p)
-    p.add_argument("--base-url", default=None,
-                   help="override site.yml's base_url (CI passes the Pages URL here)")
 
     p = sub.add_parser("serve", help="build, serve on 127.0.0.1 and rebuild on change")
     paths(p)

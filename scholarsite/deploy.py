@@ -67,7 +67,8 @@ def _build(args: argparse.Namespace) -> None:
     """Build first; a failed build raises SiteError, so nothing is deployed."""
     from .builder import build
 
-    report = build(args.content, args.output, themes_dir=args.themes, strict=args.strict)
+    report = build(args.content, args.output, themes_dir=args.themes,
+                   base_url=args.base_url, strict=args.strict)
     for w in report.warnings:
         print(w, file=sys.stderr)
     print(report.summary())

@@ -311,3 +311,10 @@ def test_deploy_without_git_fails_clearly(project, tmp_path, capsys, monkeypatch
     rc, out, err = deploy(capsys)
     assert (rc, out) == (1, "")
     assert err == "scholarsite deploy: git is not installed (or not on PATH); deploy needs it\n"
+
+
+def test_deploy_base_url_option_gives_the_404_page_its_base_path(project, remote, capsys):
+    code, out, err = deploy(capsys, "--base-url", "https://octocat.github.io/homepage/")
+    assert code == 0
+    page = blob(remote, "gh-pages", "404.html").decode()
+    assert 'href="/homepage/static/css/site.css"' in page

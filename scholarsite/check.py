@@ -26,6 +26,7 @@ from . import content as C
 from .categories import ARXIV_CATEGORIES
 from .errors import Problem, SiteError, display_path, problem, warning
 from .models import Paper, Profile, Site, SiteConfig
+from .pages import NO_BASE_URL
 from .schema import CONTENT_SUBDIR, stale_schemas, write_schemas
 from .theme import load_theme
 from .writer import MARK
@@ -53,19 +54,22 @@ class Result:
         return len(self.problems) - self.errors
 
 
-def check(content_dir: Path, output_dir: Path | None = None,
-          themes_dir: Path | None = None, today: dt.date | None = None) -> Result:
-    """Check the content folder and, when it exists, the built site."""
+def check(content_dir: Path, output_dir: Path | None = None, themes_dir: Path | None = None,
+          today: dt.date | None = None, base_url: str | None = None) -> Result:
+    """Check the content folder and, when it exists, the built site. `base_url` overrides
+    site.yml's, as `build --base-url` does."""
     content_dir = Path(content_dir)
     today = today or dt.date.today()
     result = Result(output=Path(output_dir) if output_dir is not None else None)
     if not content_dir.is_dir():
         result.problems.append(problem(content_dir, None, None, "content folder not found"))
         return result
-    config, profile, papers, problems = load_content(content_dir)
+    config, profile, papers, problems = load_content(content_dir, base_url)
     result.papers = len(C.paper_paths(content_dir))
     if config is not None:
         problems += check_theme(content_dir, themes_dir, config)
+        if not config.base_url:      # the build's own warning
+            problems.append(warning(content_dir / C.SITE_FILE, None, "base_url", NO_BASE_URL))
     problems += check_papers(papers, content_dir, config, today)
     if profile is not None:
         problems += check_files(profile.source_path, profile.lines, "photo",
@@ -93,10 +97,10 @@ def _order(p: Problem) -> tuple:
 
 # Content --------------------------------------------------------------------------------------
 
-def load_content(content_dir: Path) -> tuple[SiteConfig | None, Profile | None, list[Paper],
-                                              list[Problem]]:
+def load_content(content_dir: Path, base_url: str | None = None
+                 ) -> tuple[SiteConfig | None, Profile | None, list[Paper], list[Problem]]:
     """Like `content.load_site`, but returns what loaded and every problem instead of raising."""
-    config, problems = C.load_config(content_dir / C.SITE_FILE)
+    config, problems = C.load_config(content_dir / C.SITE_FILE, base_url)
     profile, more = C.load_profile(content_dir / C.PROFILE_FILE)
     problems += more
     papers = []
@@ -389,7 +393,8 @@ def run(args) -> int:
             print(f"wrote {display_path(path)}")
         if not written:
             print(f"{display_path(folder)}/ is up to date")
-    result = check(args.content, args.output, args.themes)
+    result = check(args.content, args.output, args.themes,
+                   base_url=getattr(args, "base_url", None))
     sys.stdout.write(report(result))
     failed = result.errors or (args.strict and result.warnings)
     return 1 if failed else 0

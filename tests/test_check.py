@@ -91,7 +91,8 @@ def test_check_exits_1_on_warnings_with_strict(root, run_cli):
 
 
 def test_check_reports_a_missing_theme(root, run_cli):
-    (root / "content" / "site.yml").write_text("title: Ada\ntheme: nope\n")
+    (root / "content" / "site.yml").write_text(
+        "title: Ada\nbase_url: https://ada.example.org/\ntheme: nope\n")
     code, out, _ = run_cli(["check"], root)
     assert code == 1
     assert out.splitlines()[0] == (
@@ -306,3 +307,17 @@ def test_check_groups_problems_by_file_with_counts_at_the_end(built, run_cli):
         "site/orphan.html: warning: no link leads here from index.html\n"
         "\n"
         "1 error, 3 warnings in 3 files (checked 5 papers and 13 built pages).\n")
+
+
+def test_check_gives_the_builds_warning_when_base_url_is_unset(root, run_cli):
+    edit(root / "content" / "site.yml", "base_url: https://ada.example.org/lab/\n", "")
+    assert run_cli(["check"], root)[1].splitlines()[0] == (
+        "content/site.yml: base_url: warning: not set, so sitemap.xml and robots.txt were "
+        "skipped (sitemaps need absolute URLs) and pages have no canonical link or og:url; "
+        "set it in site.yml or pass --base-url")
+
+
+def test_check_takes_base_url_from_the_command_line_like_build(root, run_cli):
+    edit(root / "content" / "site.yml", "base_url: https://ada.example.org/lab/\n", "")
+    assert run_cli(["check", "--base-url", "https://ada.example.org/lab/"], root) == (
+        0, "No problems (checked 5 papers; site/ not found, so no built pages).\n", "")

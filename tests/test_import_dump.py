@@ -402,8 +402,10 @@ def rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Cap
 
 def test_reject_another_text_file(rejected) -> None:
     assert rejected("not-a-dump.txt") == (
-        "not-a-dump.txt:1: not a format scholarsite can import; expected a profile dump (a name, "
-        "`CV`, metric lines, `N Papers`, then one block per paper)\n"
+        "not-a-dump.txt:1: not a format scholarsite can import; expected an arXiv API response "
+        "(an Atom <feed> from export.arxiv.org/api/query); a BibTeX file (.bib, entries such as "
+        "@article{key, ...}); a profile dump (a name, `CV`, metric lines, `N Papers`, then one "
+        "block per paper)\n"
         "1 error; nothing was written.\n")
 
 

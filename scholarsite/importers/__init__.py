@@ -14,7 +14,7 @@ from typing import Callable
 
 from ..errors import SiteError, UsageError, display_path, problem
 from ..frontmatter_yaml import read_text
-from . import profile_dump
+from . import arxiv, bibtex, profile_dump
 from .records import ImportOptions, ImportResult, PaperRecord, ProfileRecord
 from .writer import Summary, write_import, write_papers
 
@@ -35,6 +35,8 @@ class Format:
 # One line per format, most specific first: each module offers FORMAT, DESCRIPTION,
 # looks_like(path, text) and read(path, text, options).
 FORMATS: tuple[Format, ...] = (
+    Format(arxiv.FORMAT, arxiv.DESCRIPTION, arxiv.looks_like, arxiv.read),
+    Format(bibtex.FORMAT, bibtex.DESCRIPTION, bibtex.looks_like, bibtex.read),
     Format(profile_dump.FORMAT, profile_dump.DESCRIPTION, profile_dump.looks_like,
            profile_dump.read),
 )
@@ -94,7 +96,7 @@ def report(result: ImportResult, summary: Summary) -> list[str]:
         counts.append(f"{summary.count('paper', summary.overwritten)} overwritten")
     counts += [f"{summary.count('paper', summary.unchanged)} unchanged",
                f"{summary.count('paper', summary.skipped)} skipped"]
-    lines += [str(w) for w in result.warnings]
+    lines += [str(w) for w in result.warnings + summary.warnings]
     lines.append(f"{display_path(result.source)}: {len(result.papers)} papers "
                  f"({result.format}): {', '.join(counts)}")
     states = {p: state for state, paths in (("new", summary.created),
@@ -107,16 +109,29 @@ def report(result: ImportResult, summary: Summary) -> list[str]:
         lines.append("profile: " + ", ".join(others))
     flagged = [p for p in result.papers if p.code or p.code_flagged_missing]
     with_url = [p for p in result.papers if p.code]
-    lines.append(f"code links found: {sum(len(p.code) for p in with_url)} in {len(with_url)} "
-                 f"of {len(flagged)} papers flagged \"Code\"")
     missing = [p for p in result.papers if p.code_flagged_missing]
+    lines.append(f"code links found: {sum(len(p.code) for p in with_url)} in {len(with_url)} "
+                 + (f"of {len(flagged)} papers flagged \"Code\"" if missing
+                    else f"of {len(result.papers)} papers"))
     if missing:
         lines.append(f"flagged \"Code\" without a URL in the text ({len(missing)}; no code link "
                      "written, a comment marks the place):")
         lines += [f"  {display_path(p.source)}:{p.line}: {p.title}" for p in missing]
+    lines += completed_dates(result.papers)
     if summary.dry_run:
         lines.append("dry run: nothing was written")
     elif not summary.changed:
         lines.append("nothing changed: every file already matches the import"
                      + ("" if not summary.skipped else " or was kept"))
     return lines
+
+
+def completed_dates(papers: list[PaperRecord]) -> list[str]:
+    """The note on dates the source gave without a day (or month), completed to the 1st."""
+    no_day = [p for p in papers if p.date_precision != "day"]
+    if not no_day:
+        return []
+    no_month = sum(1 for p in no_day if p.date_precision == "year")
+    return [f"dates completed to the 1st: {len(no_day)} of {len(papers)} papers had no day"
+            + (f" ({no_month} had only a year: January 1st)" if no_month else "")
+            + "; edit `date:` where you know it"]

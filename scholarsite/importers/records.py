@@ -46,6 +46,11 @@ class PaperRecord:
     code_flagged_missing: bool = False
     source: Path | str = ""
     line: int | None = None
+    # What the source did not say, so a re-import never overrides an existing paper with it:
+    # "day" when the source gives the whole date; "month" or "year" when the rest was
+    # completed to the 1st (the summary counts them); the category came from --category.
+    date_precision: str = "day"
+    category_defaulted: bool = False
 
 
 @dataclass

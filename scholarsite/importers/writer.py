@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import re
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,10 @@ from typing import Any
 import yaml
 
 from .. import fields as F
-from ..errors import Problem, SiteError, problem
+from ..errors import Problem, SiteError, problem, warning
 from ..frontmatter_yaml import parse_yaml, read_document
 from ..slugs import slugify
+from .links import parse_arxiv_id, parse_doi
 from .records import ImportResult, PaperRecord, ProfileRecord
 
 PAPERS_DIR = "papers"
@@ -60,6 +62,7 @@ class Summary:
     skipped: list[Path] = field(default_factory=list)
     dry_run: bool = False
     kinds: dict[Path, str] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)   # e.g. a linked file not there
 
     def count(self, kind: str, bucket: list[Path]) -> int:
         return sum(1 for p in bucket if self.kinds[p] == kind)
@@ -84,7 +87,9 @@ def write_import(result: ImportResult, content_dir: Path, force: bool = False,
     changes = plan_papers(result.papers, content_dir)
     if result.profile is not None:
         changes += plan_profile(result.profile, content_dir)
-    return apply_changes(changes, force, dry_run)
+    summary = apply_changes(changes, force, dry_run)
+    summary.warnings = missing_files(result.papers, content_dir)
+    return summary
 
 
 def apply_changes(changes: list[FileChange], force: bool, dry_run: bool) -> Summary:
@@ -105,23 +110,30 @@ def apply_changes(changes: list[FileChange], force: bool, dry_run: bool) -> Summ
 # ---- Planning ----------------------------------------------------------------------------
 
 def plan_papers(records: list[PaperRecord], content_dir: Path) -> list[FileChange]:
-    """Render every record and find its slug; raise SiteError if any record is invalid."""
+    """Render every record and find its file; raise SiteError if any record is invalid.
+
+    A record that matches a paper already there (same arXiv id, DOI or normalized title) is
+    that paper: it keeps its file, even one the user renamed, and the file's fields the record
+    does not provide stay as they are (see `merge_paper`).
+    """
     problems = [p for r in records for p in validate_paper(r)]
     if problems:
         raise SiteError(problems)
     folder = content_dir / PAPERS_DIR
-    existing = existing_titles(folder)
+    existing = existing_papers(folder)
     # A file at a title's slug that cannot be read is that paper's slot (kept, or repaired by
     # --force), not a reason to add a second copy under another name.
-    taken = {slug for slug, title in existing.items() if title is not None}
-    by_title: dict[str, list[str]] = {}
-    for slug, title in sorted(existing.items()):
-        by_title.setdefault(_title_key(title), []).append(slug)
+    taken = {paper.slug for paper in existing if paper.meta is not None}
+    unclaimed = [paper for paper in existing if paper.meta is not None]
     changes = []
     for record in records:
-        # The same paper keeps its file across imports, even one the user renamed.
-        known = by_title.get(_title_key(record.title))
-        slug = known.pop(0) if known else slugify(record.title, taken)
+        match = _find_match(record, unclaimed)
+        if match is not None:
+            unclaimed.remove(match)
+            text = merge_paper(record, match.meta, match.body)
+            changes.append(_plan_file(folder / f"{match.slug}.md", text, "paper"))
+            continue
+        slug = slugify(record.title, taken)
         taken.add(slug)
         changes.append(_plan_file(folder / f"{slug}.md", render_paper(record), "paper"))
     return changes
@@ -136,18 +148,60 @@ def plan_profile(profile: ProfileRecord, content_dir: Path) -> list[FileChange]:
             _plan_file(content_dir / SITE_FILE, render_site(profile.name), "site")]
 
 
-def existing_titles(folder: Path) -> dict[str, str | None]:
-    """slug -> title of every paper file already there (None when it cannot be read)."""
-    out: dict[str, str | None] = {}
+@dataclass
+class ExistingPaper:
+    """A paper file already in content/papers/: what matching and merging need of it."""
+
+    slug: str
+    meta: dict[str, Any] | None         # None when the file cannot be read
+    body: str = ""
+
+    def keys(self) -> list[tuple[str, str]]:
+        if self.meta is None:
+            return []
+        links = self.meta.get("links") if isinstance(self.meta.get("links"), dict) else {}
+        title = self.meta.get("title")
+        return identity_keys(links, title if isinstance(title, str) else None)
+
+
+def existing_papers(folder: Path) -> list[ExistingPaper]:
+    """Every paper file already there, by slug."""
+    out = []
     for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
         doc, _ = read_document(path)
-        title = doc.meta.get("title") if doc is not None else None
-        out[path.stem] = title if isinstance(title, str) else None
+        readable = doc is not None and isinstance(doc.meta.get("title"), str)
+        out.append(ExistingPaper(path.stem, doc.meta if readable else None,
+                                 doc.body if readable else ""))
     return out
 
 
-def _title_key(title: str | None) -> str:
-    return " ".join((title or "").split()).casefold()
+def record_keys(record: PaperRecord) -> list[tuple[str, str]]:
+    return identity_keys(record.links, record.title)
+
+
+def identity_keys(links: dict[str, Any], title: str | None) -> list[tuple[str, str]]:
+    """(kind, value) pairs that identify a paper: its arXiv id, DOI and normalized title."""
+    urls = [u for u in links.values() if isinstance(u, str)]
+    keys = [("arxiv", a) for a in map(parse_arxiv_id, urls) if a]
+    doi = parse_doi(links["doi"]) if isinstance(links.get("doi"), str) else None
+    keys += [("doi", doi.lower())] if doi else []
+    return keys + ([("title", title_key(title))] if title else [])
+
+
+def _find_match(record: PaperRecord, papers: list[ExistingPaper]) -> ExistingPaper | None:
+    keys = record_keys(record)
+    for kind in ("arxiv", "doi", "title"):
+        wanted = {value for k, value in keys if k == kind}
+        for paper in papers:
+            if wanted & {value for k, value in paper.keys() if k == kind}:
+                return paper
+    return None
+
+
+def title_key(title: str | None) -> str:
+    """A title as matching compares it: case, spacing, braces and a final period ignored."""
+    text = unicodedata.normalize("NFC", (title or "").replace("{", "").replace("}", ""))
+    return " ".join(text.split()).rstrip(".").casefold()
 
 
 def _plan_file(path: Path, text: str, kind: str) -> FileChange:
@@ -218,6 +272,64 @@ def render_paper(record: PaperRecord) -> str:
     return document(entries, record.abstract)
 
 
+def merge_paper(record: PaperRecord, meta: dict[str, Any], body: str) -> str:
+    """The existing paper updated with what the record provides; nothing else is lost.
+
+    Fields the record leaves out stay, and so do unknown fields. Code URLs and links are
+    added to the existing ones (a link the record also has takes the record's URL). A body
+    that is there is kept: it may be hand-written. A date the source gave only in part, or a
+    category that came from --category, does not replace the paper's own. For a file that
+    holds exactly what the record writes, the text is exactly `render_paper(record)`.
+    """
+    new = dict(paper_fields(record))
+    merged: dict[str, Any] = {}
+    for name in [f.name for f in F.PAPER_FIELDS] + [k for k in meta if k not in new]:
+        if name not in new:
+            if name in meta:
+                merged[name] = meta[name]
+            continue
+        old, value = meta.get(name), new[name]
+        if name == "code" and old:
+            old_list = old if isinstance(old, list) else [old]
+            urls = list(dict.fromkeys(old_list + (value if isinstance(value, list) else [value])))
+            value = urls[0] if len(urls) == 1 else urls
+        elif name == "links" and isinstance(old, dict):
+            value = {**old, **value}
+        elif name == "date" and isinstance(old, dt.date) and _same_as_far_as_given(
+                old, value, record.date_precision):
+            value = old
+        elif name == "category" and record.category_defaulted and old:
+            value = old
+        merged[name] = value
+    entries: list[tuple[str, Any]] = []
+    for name, value in merged.items():
+        entries.append((name, value))
+        if name == "category" and record.code_flagged_missing and not merged.get("code"):
+            entries.append(("#", CODE_MISSING_COMMENT))
+    return document(entries, body if body.strip() else record.abstract)
+
+
+def _same_as_far_as_given(old: dt.date, new: dt.date, precision: str) -> bool:
+    if precision == "year":
+        return old.year == new.year
+    if precision == "month":
+        return (old.year, old.month) == (new.year, new.month)
+    return old == new
+
+
+def missing_files(records: list[PaperRecord], content_dir: Path) -> list[Problem]:
+    """A warning for each `files/...` link whose file is not under content/files/."""
+    out = []
+    for record in records:
+        targets = [("code", u) for u in record.code] + [("links", u) for u in record.links.values()]
+        for name, url in targets:
+            if url.startswith("files/") and not (content_dir / url).is_file():
+                out.append(warning(record.source, record.line, name,
+                                   f"{url} is not in {content_dir / 'files'}: copy "
+                                   f"{url.split('/', 1)[1]} there, or the link will be broken"))
+    return out
+
+
 def profile_fields(profile: ProfileRecord) -> list[tuple[str, Any]]:
     entries: list[tuple[str, Any]] = [("name", profile.name)]
     if profile.highlight:
@@ -271,6 +383,10 @@ def emit_yaml(entries: list[tuple[str, Any]]) -> str:
     for key, value in entries:
         if key == "#":
             out.append(f"{value}\n")
+        elif not _emittable(value):
+            # A value kept from an existing file that this emitter has no form for.
+            out.append(yaml.safe_dump({key: value}, sort_keys=False, allow_unicode=True,
+                                      default_flow_style=False, width=10_000))
         elif isinstance(value, list):
             out.append(f"{scalar(key)}:\n" + "".join(f"  - {scalar(v)}\n" for v in value))
         elif isinstance(value, dict):
@@ -279,6 +395,16 @@ def emit_yaml(entries: list[tuple[str, Any]]) -> str:
         else:
             out.append(f"{scalar(key)}: {scalar(value)}\n")
     return "".join(out)
+
+
+def _emittable(value: Any) -> bool:
+    def is_scalar(v: Any) -> bool:
+        return isinstance(v, (bool, int, float, str)) or type(v) is dt.date
+    if isinstance(value, list):
+        return all(is_scalar(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and is_scalar(v) for k, v in value.items())
+    return is_scalar(value)
 
 
 def scalar(value: Any) -> str:

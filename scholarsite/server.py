@@ -47,7 +47,7 @@ def run(args) -> int:
     """Build, serve and watch until Ctrl-C. Content errors keep the server up; an output
     folder that may not be built into, or no free port, ends it with exit status 1."""
     content, output = Path(args.content), Path(args.output)
-    builder = Builder(content, output, args.themes, None, args.strict)
+    builder = Builder(content, output, args.themes, getattr(args, "base_url", None), args.strict)
     check_output_dir(output, [content, builder.themes_dir])   # SiteError -> exit 1
     port = free_port(args.host, args.port)
     if port is None:

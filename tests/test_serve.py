@@ -142,6 +142,22 @@ def test_broken_edit_shows_the_error_page_and_the_fix_recovers(served):
     assert "Jan 2, 2020" in body or "2020-01-02" in body
 
 
+def test_server_starts_on_broken_content_and_recovers_when_fixed(sample_root):
+    paper = sample_root / "content/papers/deep-sets.md"
+    edit(paper, "title: Deep Sets Revisited", "title: [Deep Sets")
+    server = Served(sample_root)
+    try:
+        server.wait_ready()
+        status, body = server.get("/")
+        assert status == 404 and "scholarsite-build-error" in body and SCRIPT in body
+        assert "content/papers/deep-sets.md:" in html.unescape(body)
+        edit(paper, "title: [Deep Sets", "title: Deep Sets Fixed")
+        body = server.wait_for("/", "scholarsite-build-error", present=False)
+        assert "Deep Sets Fixed" in server.get("/papers/deep-sets/")[1]
+    finally:
+        assert server.stop() == 0
+
+
 def test_template_syntax_error_shows_the_error_page(served):
     template = served.root / "themes/default/templates/paper.html"
     original = template.read_text(encoding="utf-8")

@@ -166,6 +166,11 @@ class Builder:
                 if rel.split("/", 1)[1] not in self._paper_names:
                     del self._sources[rel]
         rels = [f"{C.PAPERS_DIR}/{name}" for name in sorted(self._paper_names)]
+        missing = [rel for rel in rels if rel not in self._sources]   # in one batch: cache, workers
+        loaded = C.load_papers([self.content_dir / rel for rel in missing],
+                               complete=len(missing) == len(rels))
+        for rel, result in zip(missing, loaded):
+            self._sources[rel] = _Source(*result)
         papers = [self._read(rel, C.load_paper) for rel in rels]
         citations = self._read(C.METRICS_FILE, lambda _: C.load_citations(self.content_dir))
         # The order of content.load_site: settings, profile, papers by path, metrics.

@@ -10,17 +10,20 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from . import cache as paper_cache
 from . import fields as F
 from .errors import Problem, SiteError, problem, warning
 from .frontmatter_yaml import Document, parse_yaml, read_document, read_text
 from .markup import inline_html, to_html
 from .models import CitationData, Paper, Profile, Site, SiteConfig
+from .parallel import map_ordered
 from .slugs import MAX_LENGTH, is_valid_slug
 
 SITE_FILE = "site.yml"
 PROFILE_FILE = "profile.md"
 PAPERS_DIR = "papers"
 METRICS_FILE = "metrics.yml"
+PARALLEL_PARSE_MIN = 200   # new papers below this are parsed in this process (see tests/perf)
 
 
 def load_site(content_dir: Path, base_url: str | None = None) -> tuple[Site, list[Problem]]:
@@ -32,8 +35,7 @@ def load_site(content_dir: Path, base_url: str | None = None) -> tuple[Site, lis
     profile, more = load_profile(content_dir / PROFILE_FILE)
     problems += more
     papers: list[Paper] = []
-    for path in paper_paths(content_dir):
-        paper, more = load_paper(path)
+    for paper, more in load_papers(paper_paths(content_dir), complete=True):
         problems += more
         if paper is not None:
             papers.append(paper)
@@ -149,8 +151,48 @@ def load_profile(path: Path) -> tuple[Profile | None, list[Problem]]:
         fingerprint=_fingerprint(doc.header_text, doc.body)), problems
 
 
+def load_papers(paths: list[Path], complete: bool = False
+                ) -> list[tuple[Paper | None, list[Problem]]]:
+    """`load_paper` for many files at once: the papers the persistent cache does not hold are
+    parsed in worker processes when there are many, then the cache is saved. `complete`: these
+    are all the papers, so cache entries of other (deleted or edited) papers are dropped."""
+    paths = [Path(p) for p in paths]
+    cache = paper_cache.for_paper(paths[0]) if paths else None
+    if cache is None:
+        return [load_paper(path) for path in paths]
+    keys = [cache.key(path) for path in paths]
+    new = [(key, path) for key, path in zip(keys, paths) if key is not None and key not in cache]
+    parsed = dict(zip(new, map_ordered(parse_paper, [path for _, path in new], PARALLEL_PARSE_MIN)))
+    cache.misses += len(parsed)
+    for (key, path), (paper, problems) in parsed.items():
+        if cache.key(path) == key:   # not edited while it was parsed
+            cache.put(key, path, paper, problems)
+    results = []
+    for key, path in zip(keys, paths):
+        result = parsed.get((key, path)) or (cache.get(key, path) if key is not None else None)
+        results.append(result or load_paper(path))
+    cache.save(prune=complete)
+    return results
+
+
 def load_paper(path: Path) -> tuple[Paper | None, list[Problem]]:
-    """`content/papers/<slug>.md` -> Paper, its abstract and title rendered to HTML."""
+    """`content/papers/<slug>.md` -> Paper, its abstract and title rendered to HTML.
+
+    The result comes from the persistent cache (`cache.py`) when the file is unchanged."""
+    cache = paper_cache.for_paper(path)
+    key = cache.key(path) if cache is not None else None
+    if key is not None:
+        hit = cache.get(key, path)
+        if hit is not None:
+            return hit
+    paper, problems = parse_paper(path)
+    if key is not None and cache.key(path) == key:   # not edited while it was parsed
+        cache.put(key, path, paper, problems)
+    return paper, problems
+
+
+def parse_paper(path: Path) -> tuple[Paper | None, list[Problem]]:
+    """Read, validate and render one paper file, without the cache."""
     problems: list[Problem] = []
     slug = path.stem
     if not is_valid_slug(slug):

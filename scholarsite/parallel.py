@@ -1,0 +1,58 @@
+"""Run one function over many items in worker processes, when there are enough to pay for it.
+
+Workers are forked, so they inherit the parent's memory (parsed papers, planned pages, compiled
+templates) and only the items' indexes and the results cross the pipe. Results come back in the
+order of the items, so the output cannot depend on the number of workers. Where fork is not
+available or not safe (Windows and macOS, or a process running other threads, such as `serve`),
+the items are processed here, one by one, with the same result.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+from typing import Callable, Sequence, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_job: tuple[Callable, Sequence] | None = None   # what the forked workers run, inherited
+
+
+def worker_count() -> int:
+    """SCHOLARSITE_WORKERS, else the CPUs this process may use."""
+    value = os.environ.get("SCHOLARSITE_WORKERS", "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    return (sys.platform.startswith("linux") and threading.active_count() == 1
+            and multiprocessing.current_process().name == "MainProcess")
+
+
+def map_ordered(func: Callable[[T], R], items: Sequence[T], min_items: int,
+                workers: int | None = None) -> list[R]:
+    """[func(x) for x in items], in worker processes when len(items) >= min_items."""
+    workers = worker_count() if workers is None else workers
+    if workers <= 1 or len(items) < max(min_items, 2) or not can_fork():
+        return [func(x) for x in items]
+    global _job
+    _job = (func, items)
+    try:
+        ctx = multiprocessing.get_context("fork")
+        chunk = max(1, len(items) // (workers * 8))
+        with ctx.Pool(min(workers, len(items))) as pool:
+            return pool.map(_run, range(len(items)), chunksize=chunk)
+    finally:
+        _job = None
+
+
+def _run(index: int):
+    func, items = _job  # type: ignore[misc]
+    return func(items[index])

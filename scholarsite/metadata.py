@@ -45,8 +45,8 @@ def doi(paper: Paper) -> str | None:
 def arxiv_id(paper: Paper) -> str | None:
     """The arXiv id without a version, from the `arxiv` link first, then any link, then an
     arXiv DOI (10.48550/arXiv.<id>)."""
-    urls = [u for label in ("arxiv",) if (u := link(paper, label))] + [u for _, u in paper.links]
-    for url in urls:
+    labelled = link(paper, "arxiv")
+    for url in ([labelled] if labelled else []) + [u for _, u in paper.links]:
         m = _ARXIV_URL.search(url)
         if m:
             return m.group(1)

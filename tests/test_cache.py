@@ -19,7 +19,7 @@ _spec = importlib.util.spec_from_file_location("gen_corpus", REPO / "tests" / "p
 gen_corpus = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(gen_corpus)
 
-PAPERS = 150
+PAPERS = 100
 
 
 @pytest.fixture(scope="module")

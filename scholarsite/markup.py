@@ -78,7 +78,7 @@ def to_html(text: str, path: Path | str, field: str = "abstract", line: int | No
         return "", []
     md = _markdown()
     md.reset()
-    body = md.convert(text)
+    body = md.convert(latex_text_to_markdown(text))
     problems: list[Problem] = []
     if "arithmatex" in body:
         def replace(m: re.Match[str]) -> str:
@@ -88,6 +88,36 @@ def to_html(text: str, path: Path | str, field: str = "abstract", line: int | No
             return render_math(tex, block, path, field, line, problems)
         body = _MATH_SPAN.sub(replace, body)
     return sanitize(body), problems
+
+
+_MATH_SEGMENT = re.compile(r"\$\$.+?\$\$|(?<![\\$])\$(?!\s)(?:\\.|[^\\$])+?(?<!\s)\$", re.S)
+_TEXT_MODE = (
+    (re.compile(r"``([^`'\n]+?)''"), "\u201c\\1\u201d"),          # ``quoted'' -> “quoted”
+    (re.compile(r"\\(?:textit|emph)\{([^{}\n]+)\}"), "*\\1*"),
+    (re.compile(r"\\textbf\{([^{}\n]+)\}"), "**\\1**"),
+    (re.compile(r"\\href\{(https?://[^{}\s]+)\}\{([^{}\n]+)\}"), "[\\2](\\1)"),
+    (re.compile(r"\\url\{(https?://[^{}\s]+)\}"), "<\\1>"),
+)
+
+
+def latex_text_to_markdown(text: str) -> str:
+    """Text-mode LaTeX that abstracts copied from papers carry, outside math, as Markdown:
+    ``quotes'', \\textit, \\emph, \\textbf, \\url and \\href. Math is left untouched."""
+    if "\\" not in text and "``" not in text:
+        return text
+    out, last = [], 0
+    for m in _MATH_SEGMENT.finditer(text):
+        out.append(_text_mode(text[last:m.start()]))
+        out.append(m.group(0))
+        last = m.end()
+    out.append(_text_mode(text[last:]))
+    return "".join(out)
+
+
+def _text_mode(segment: str) -> str:
+    for pattern, replacement in _TEXT_MODE:
+        segment = pattern.sub(replacement, segment)
+    return segment
 
 
 def inline_html(text: str, path: Path | str, field: str = "title", line: int | None = None

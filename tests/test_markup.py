@@ -81,3 +81,17 @@ def test_title_with_math_and_specials_is_escaped():
 def test_plain_text_strips_markdown_and_math_delimiters():
     assert plain_text(r"We **use** $\textbf{mo}$ and [a link](https://x.org) <b>x</b>.") == (
         "We use mo and a link x.")
+
+
+def test_text_mode_latex_outside_math_becomes_markdown():
+    """Abstracts pasted from papers carry ``quotes'', \\textit and \\url (seen in the real seed)."""
+    assert html(r"the ``Adapt-Aggregate-Execute'' mechanism") == (
+        "<p>the \u201cAdapt-Aggregate-Execute\u201d mechanism</p>")
+    assert html(r"question: \textit{Is it possible} to \textbf{share}?") == (
+        "<p>question: <em>Is it possible</em> to <strong>share</strong>?</p>")
+    assert html(r"at \url{https://github.com/a/b}") == (
+        '<p>at <a href="https://github.com/a/b" rel="noopener">https://github.com/a/b</a></p>')
+
+
+def test_text_mode_latex_inside_math_is_left_to_mathml():
+    assert '<mtext mathvariant="italic">subset</mtext>' in html(r"an $\textit{subset}$ of")

@@ -121,6 +121,9 @@ def _write(path: Path, stamp: str, entries: dict[str, Entry]) -> bool:
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        ignore = path.parent / ".gitignore"      # like .pytest_cache: git never lists it
+        if not ignore.exists():
+            ignore.write_text("# Created by scholarsite: a cache, safe to delete.\n*\n")
         with open(tmp, "wb") as f:
             f.write(MAGIC + stamp.encode() + b"\n" + checksum + b"\n")
             f.write(payload)

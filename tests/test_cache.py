@@ -177,3 +177,9 @@ def test_library_versions_come_from_the_installed_distributions():
     from importlib import metadata
     for dist, module in cache.LIBRARIES:
         assert cache.library_version(dist, module) == metadata.version(dist)
+
+
+def test_cache_folder_ignores_itself_for_git(root):
+    fresh_build(root, "site")
+    assert (root / ".cache" / ".gitignore").read_text() == (
+        "# Created by scholarsite: a cache, safe to delete.\n*\n")

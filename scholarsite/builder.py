@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable
 from . import content as C
 from .errors import Problem, SiteError, problem, warning
 from .models import Site
-from .pages import NO_BASE_URL, plan
+from .pages import NO_BASE_URL, PlanMemo, plan
 from .render import RenderCache, render_all
 from .theme import Theme, load_theme
 from .writer import WriteReport, check_output_dir, write_site
@@ -69,6 +69,7 @@ class Builder:
         self.base_url = base_url
         self.strict = strict
         self.cache = RenderCache()
+        self.plan_memo = PlanMemo()
         self.theme: Theme | None = None
         self.site: Site | None = None
         # What the last rebuild read and wrote; None (or a missing key) means "read again".
@@ -99,7 +100,7 @@ class Builder:
             self.theme = None                        # stays None if loading fails
             self.theme = load_theme(self.themes_dir, site.config.theme)
             self._assets = None
-        pages = plan(site, self.theme, build_date())
+        pages = plan(site, self.theme, build_date(), self.plan_memo)
         rendered = render_all(pages, self.theme, self.cache)
         relist = self._assets is None
         files: dict[str, bytes | Path] = dict(self._asset_files())

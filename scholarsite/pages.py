@@ -157,8 +157,41 @@ def _hash(*parts: Any) -> str:
     return h.hexdigest()
 
 
-def plan(site: Site, theme: Theme, build_date: dt.date) -> list[Page]:
-    """Every page of the site, in a stable order."""
+@dataclass(frozen=True)
+class PaperDerived:
+    """What a paper page shows beyond the paper itself, computed once per paper version."""
+
+    text: str
+    description: str
+    bibtex: str
+    jsonld: dict[str, Any]
+    scholar_tags: list[tuple[str, str]]
+    code_links: list[CodeLink]
+
+
+@dataclass
+class PlanMemo:
+    """Derived data of the last plan, by paper version: a rebuild after one edit recomputes
+    one paper's BibTeX, plain text and JSON-LD, not ten thousand."""
+
+    derived: dict[tuple[Any, ...], PaperDerived] = field(default_factory=dict)
+
+
+def _derive(paper: Paper, bib_key: str, category_name: str, site: Site) -> PaperDerived:
+    config = site.config
+    text = plain_text(paper.abstract_md)
+    return PaperDerived(
+        text=text,
+        description=first_sentence(text) or plain_text(paper.title),
+        bibtex=entry(paper, bib_key, config.absolute(paper.url)),
+        jsonld=paper_jsonld(paper, config, site.profile, category_name, text),
+        scholar_tags=scholar_tags(paper, config),
+        code_links=[code_link(u) for u in paper.code])
+
+
+def plan(site: Site, theme: Theme, build_date: dt.date, memo: PlanMemo | None = None
+         ) -> list[Page]:
+    """Every page of the site, in a stable order. Pass the same `memo` to every rebuild."""
     config, profile = site.config, site.profile
     highlighter = Highlighter(profile.highlight)
     headline = profile.headline or f"{profile.name}: publications"
@@ -211,27 +244,33 @@ def plan(site: Site, theme: Theme, build_date: dt.date) -> list[Page]:
             key("category.html", *(p.meta_fingerprint for p in cat.papers))))
 
     bib_keys = assign_keys(site.papers)
+    memo = memo if memo is not None else PlanMemo()
+    derived: dict[tuple[Any, ...], PaperDerived] = {}
+    # What a paper's derived data depends on besides the paper: settings and profile.
+    setting = _hash(config, profile.fingerprint)
     for cat in categories:
         ps = cat.papers  # newest first
         for i, paper in enumerate(ps):
             newer = ps[i - 1] if i > 0 else None
             older = ps[i + 1] if i + 1 < len(ps) else None
-            text = plain_text(paper.abstract_md)
-            bibtex = entry(paper, bib_keys[paper.slug], config.absolute(paper.url))
+            bib_key = bib_keys[paper.slug]
+            memo_key = (paper.slug, paper.fingerprint, bib_key, cat.name, setting)
+            d = memo.derived.get(memo_key) or _derive(paper, bib_key, cat.name, site)
+            derived[memo_key] = d
             pages.append(Page(f"{paper.url}index.html", "paper.html", PaperContext(
-                **base(paper.url, 2, first_sentence(text) or plain_text(paper.title)),
-                paper=paper, category=cat_of[paper.category],
-                code_links=[code_link(u) for u in paper.code], bibtex=bibtex,
-                bibtex_key=bib_keys[paper.slug], previous=older, next=newer, abstract_text=text,
-                jsonld=paper_jsonld(paper, config, profile, cat_of[paper.category].name, text),
-                scholar_tags=scholar_tags(paper, config)),
-                key("paper.html", paper.fingerprint, bibtex, len(ps),
+                **base(paper.url, 2, d.description),
+                paper=paper, category=cat_of[paper.category], code_links=d.code_links,
+                bibtex=d.bibtex, bibtex_key=bib_key, previous=older, next=newer,
+                abstract_text=d.text, jsonld=d.jsonld, scholar_tags=d.scholar_tags),
+                key("paper.html", paper.fingerprint, d.bibtex, len(ps),
                     newer and newer.meta_fingerprint, older and older.meta_fingerprint)))
             pages.append(Page(f"{paper.url}cite.bib", "cite.bib", PaperContext(
-                **base(paper.url, 2, ""), paper=paper, bibtex=bibtex, bibtex_key=bib_keys[paper.slug]),
-                key("cite.bib", bibtex)))
+                **base(paper.url, 2, ""), paper=paper, bibtex=d.bibtex, bibtex_key=bib_key),
+                key("cite.bib", d.bibtex)))
+    memo.derived = derived
+    bibtex_of = {k[0]: d.bibtex for k, d in derived.items()}
 
-    all_bib = "\n".join(entry(p, bib_keys[p.slug], config.absolute(p.url)) for p in site.papers)
+    all_bib = "\n".join(bibtex_of[p.slug] for p in site.papers)
     pages.append(Page("papers.bib", "papers.bib", PaperContext(
         **base("papers.bib", 0, ""), bibtex=all_bib), key("papers.bib", _hash(all_bib))))
     feed = site.papers[:FEED_SIZE]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from .categories import arxiv_class
 from .markup import INLINE_MATH
@@ -52,13 +52,14 @@ def base_key(paper: Paper) -> str:
     return (name or "anonymous") + str(paper.year) + word.lower()
 
 
-def assign_keys(papers: list[Paper]) -> dict[str, str]:
+def assign_keys(papers: list[Paper], base: Callable[[Paper], str] = base_key) -> dict[str, str]:
     """slug -> key, unique in the site. When keys clash, the oldest paper (then by slug) keeps
-    the plain key and the others get b, c, ..., so adding a paper never renames an older one."""
+    the plain key and the others get b, c, ..., so adding a paper never renames an older one.
+    `base` may be a memoized `base_key`."""
     taken: set[str] = set()
     keys: dict[str, str] = {}
     for paper in sorted(papers, key=lambda p: (p.date, p.slug)):
-        key = next(k for k in _candidates(base_key(paper)) if k not in taken)
+        key = next(k for k in _candidates(base(paper)) if k not in taken)
         taken.add(key)
         keys[paper.slug] = key
     return keys

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 
+@lru_cache(maxsize=1 << 16)   # author names repeat across papers and listings
 def name_key(name: str) -> str:
     """A comparable form: accents folded, case folded, "Last, First" turned around, dots and
     hyphens as spaces. "Tian, Xinmei" and "xinmei  tian" give the same key."""

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import __version__
-from .bibtex import assign_keys, entry
+from .bibtex import assign_keys, base_key, entry
 from .markup import first_sentence, plain_text
 from .metadata import paper_jsonld, person_jsonld, scholar_tags
 from .models import Category, Metric, Paper, Site
@@ -175,6 +175,14 @@ class PlanMemo:
     one paper's BibTeX, plain text and JSON-LD, not ten thousand."""
 
     derived: dict[tuple[Any, ...], PaperDerived] = field(default_factory=dict)
+    base_keys: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def base_key(self, paper: Paper) -> str:
+        """bibtex.base_key, remembered by the paper's frontmatter."""
+        k = (paper.slug, paper.meta_fingerprint)
+        if k not in self.base_keys:
+            self.base_keys[k] = base_key(paper)
+        return self.base_keys[k]
 
 
 def _derive(paper: Paper, bib_key: str, category_name: str, site: Site) -> PaperDerived:
@@ -243,8 +251,10 @@ def plan(site: Site, theme: Theme, build_date: dt.date, memo: PlanMemo | None = 
             category=cat, categories=categories),
             key("category.html", *(p.meta_fingerprint for p in cat.papers))))
 
-    bib_keys = assign_keys(site.papers)
     memo = memo if memo is not None else PlanMemo()
+    bib_keys = assign_keys(site.papers, memo.base_key)
+    if len(memo.base_keys) > 2 * len(site.papers):   # forget edited-away versions
+        memo.base_keys = {(p.slug, p.meta_fingerprint): memo.base_key(p) for p in site.papers}
     derived: dict[tuple[Any, ...], PaperDerived] = {}
     # What a paper's derived data depends on besides the paper: settings and profile.
     setting = _hash(config, profile.fingerprint)

@@ -7,9 +7,7 @@ one-shot wrapper for the command line and the tests.
 from __future__ import annotations
 
 import datetime as dt
-import filecmp
 import os
-import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -213,14 +211,12 @@ class Builder:
 
     def _write(self, files: dict[str, bytes | Path], compare_assets: bool
                ) -> tuple[WriteReport, list[str] | None]:
-        """The first write compares every file with the disk (write_site); later ones compare
-        with the last write, mostly an identity check thanks to the render cache."""
-        if self._written is None:
-            report, written = write_site(self.output_dir, files), None
-        else:
-            report, written = _write_changes(self.output_dir, self._written, files, compare_assets)
+        """The first write compares every file with the disk; later ones compare with the
+        last write. Returns the report and the paths changed (None after a first write)."""
+        first = self._written is None
+        report = write_site(self.output_dir, files, self._written, compare_assets)
         self._written = files
-        return report, written
+        return report, None if first else report.changed
 
 
 @dataclass
@@ -235,51 +231,6 @@ def _is_paper(rel: str) -> bool:
     folder, _, name = rel.partition("/")
     return folder == C.PAPERS_DIR and name.endswith(".md") and "/" not in name \
         and not name.startswith(".")
-
-
-def _write_changes(output: Path, before: dict[str, bytes | Path], after: dict[str, bytes | Path],
-                   compare_assets: bool) -> tuple[WriteReport, list[str]]:
-    """Write the files of `after` that differ from `before`, remove those it lacks. Each file
-    goes through a temporary file and os.replace, like write_site, so a reader never sees half
-    a file. Returns the report and the output paths written or removed."""
-    report = WriteReport()
-    changed: list[str] = []
-    for rel, data in after.items():
-        old = before.get(rel)
-        if isinstance(data, Path):
-            same = old == data and not (compare_assets and not _same_file(data, output / rel))
-        else:
-            same = old is data or old == data
-        if same:
-            report.unchanged += 1
-            continue
-        target = output / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
-        if isinstance(data, Path):
-            shutil.copyfile(data, tmp)
-        else:
-            tmp.write_bytes(data)
-        os.replace(tmp, target)
-        report.written += 1
-        changed.append(rel)
-    for rel in sorted(before.keys() - after.keys()):
-        target = output / rel
-        target.unlink(missing_ok=True)
-        report.removed += 1
-        changed.append(rel)
-        folder = target.parent
-        while folder != output and folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()
-            folder = folder.parent
-    return report, sorted(changed)
-
-
-def _same_file(source: Path, target: Path) -> bool:
-    try:
-        return filecmp.cmp(source, target, shallow=False)
-    except OSError:
-        return False
 
 
 def _tree(folder: Path, prefix: str) -> dict[str, Path]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import SiteError, problem
@@ -24,6 +24,7 @@ class WriteReport:
     written: int = 0
     unchanged: int = 0
     removed: int = 0
+    changed: list[str] = field(default_factory=list)   # output paths written or removed
 
 
 def check_output_dir(output: Path, protected: list[Path]) -> None:
@@ -49,50 +50,84 @@ def check_output_dir(output: Path, protected: list[Path]) -> None:
                                      "choose another folder")])
 
 
-def write_site(output: Path, files: dict[str, bytes | Path]) -> WriteReport:
-    """Make `output` hold exactly `files` (relpath -> bytes, or a Path to copy)."""
+def write_site(output: Path, files: dict[str, bytes | Path],
+               previous: dict[str, bytes | Path] | None = None,
+               compare_assets: bool = True) -> WriteReport:
+    """Make `output` hold exactly `files` (relpath -> bytes, or a Path to copy).
+
+    Without `previous`, every file is compared with the disk and anything else under `output`
+    is removed. With `previous` (what this process wrote last time), files are compared with
+    it in memory, which the render cache makes mostly an identity check; copied files are
+    compared with the disk only when `compare_assets`. The mark's time is set at the end, so
+    `check` can tell when the last build finished."""
     report = WriteReport()
     output.mkdir(parents=True, exist_ok=True)
     files = {**files, MARK: MARK_TEXT}
+    if previous is not None:
+        previous = {**previous, MARK: MARK_TEXT}
     for rel, data in files.items():
         target = output / rel
-        if _same(target, data):
+        if previous is None:
+            same = _same_on_disk(target, data)
+        elif isinstance(data, Path):
+            same = previous.get(rel) == data and not (compare_assets and not _same_on_disk(target, data))
+        else:
+            old = previous.get(rel)
+            same = old is data or old == data
+        if same:
             report.unchanged += 1
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
-        if isinstance(data, Path):
-            shutil.copyfile(data, tmp)
-        else:
-            tmp.write_bytes(data)
-        os.replace(tmp, target)
+        _put(target, data)
         report.written += 1
-    report.removed = _remove_stale(output, set(files))
+        report.changed.append(rel)
+    if previous is None:
+        stale = _stale_files(output, set(files))
+    else:
+        stale = sorted(previous.keys() - files.keys())
+    for rel in stale:
+        _remove(output, rel)
+    report.removed = len(stale)
+    report.changed = sorted(report.changed + stale)
+    os.utime(output / MARK)
     return report
 
 
-def _same(target: Path, data: bytes | Path) -> bool:
+def _put(target: Path, data: bytes | Path) -> None:
+    """Write through a temporary file and os.replace, so a reader never sees half a file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
+    if isinstance(data, Path):
+        shutil.copyfile(data, tmp)
+    else:
+        tmp.write_bytes(data)
+    os.replace(tmp, target)
+
+
+def _remove(output: Path, rel: str) -> None:
+    """Remove one file and the folders it leaves empty, never `output` itself."""
+    target = output / rel
+    target.unlink(missing_ok=True)
+    folder = target.parent
+    while folder != output and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+def _same_on_disk(target: Path, data: bytes | Path) -> bool:
     try:
         st = target.stat()
     except FileNotFoundError:
         return False
     if isinstance(data, Path):
-        src = data.stat()
-        if src.st_size != st.st_size:
-            return False
-        return data.read_bytes() == target.read_bytes()
+        return data.stat().st_size == st.st_size and data.read_bytes() == target.read_bytes()
     return st.st_size == len(data) and target.read_bytes() == data
 
 
-def _remove_stale(output: Path, keep: set[str]) -> int:
-    removed = 0
-    for dirpath, dirnames, filenames in os.walk(output, topdown=False):
-        folder = Path(dirpath)
+def _stale_files(output: Path, keep: set[str]) -> list[str]:
+    stale = []
+    for dirpath, _, filenames in os.walk(output):
         for name in filenames:
-            rel = (folder / name).relative_to(output).as_posix()
+            rel = (Path(dirpath) / name).relative_to(output).as_posix()
             if rel not in keep:
-                (folder / name).unlink()
-                removed += 1
-        if folder != output and not any(folder.iterdir()):
-            folder.rmdir()
-    return removed
+                stale.append(rel)
+    return sorted(stale)

@@ -230,3 +230,13 @@ def test_strict_turns_warnings_into_a_failure(sample_root, run_cli):
     assert code == 1
     assert err.endswith("1 warning treated as errors (--strict); nothing was written.\n")
     assert {p: p.read_bytes() for p in (sample_root / "site").rglob("*") if p.is_file()} == before
+
+
+def test_every_successful_build_stamps_the_mark_even_when_no_page_changed(sample_root):
+    """`check` compares sources with the last build's time, not with pages left untouched."""
+    build(sample_root / "content", sample_root / "site")
+    mark = sample_root / "site/.scholarsite"
+    os.utime(mark, (1_000_000_000, 1_000_000_000))
+    report = build(sample_root / "content", sample_root / "site")
+    assert report.write.written == 0
+    assert mark.stat().st_mtime > 1_000_000_000

@@ -16,7 +16,7 @@ from xml.parsers import expat
 
 from .. import fields as F
 from ..categories import code_from_arxiv
-from ..errors import Problem, SiteError, UsageError, problem, warning
+from ..errors import Problem, SiteError, problem, warning
 from .bibtex import decode
 from .links import (category_option, arxiv_url, category_of_arxiv_id, code_urls_in, doi_url, parse_arxiv_id,
                     parse_doi)

@@ -26,7 +26,7 @@ from pylatexenc.macrospec import MacroSpec
 
 from .. import fields as F
 from ..categories import code_from_arxiv
-from ..errors import Problem, SiteError, UsageError, problem, warning
+from ..errors import Problem, SiteError, problem, warning
 from .links import (category_option, arxiv_url, category_of_arxiv_id, code_urls_in, doi_url, is_code_url,
                     parse_arxiv_id, parse_doi)
 from .records import ImportOptions, ImportResult, PaperRecord

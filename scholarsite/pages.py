@@ -176,6 +176,9 @@ class PlanMemo:
 
     derived: dict[tuple[Any, ...], PaperDerived] = field(default_factory=dict)
     base_keys: dict[tuple[str, str], str] = field(default_factory=dict)
+    # slug -> (everything the paper's two pages depend on, the page, its cite.bib page)
+    paper_pages: dict[str, tuple[tuple[Any, ...], "Page", "Page"]] = field(default_factory=dict)
+    bib_keys: tuple[str, dict[str, str]] | None = None   # (all frontmatter hash, slug -> key)
 
     def base_key(self, paper: Paper) -> str:
         """bibtex.base_key, remembered by the paper's frontmatter."""
@@ -252,12 +255,17 @@ def plan(site: Site, theme: Theme, build_date: dt.date, memo: PlanMemo | None = 
             key("category.html", *(p.meta_fingerprint for p in cat.papers))))
 
     memo = memo if memo is not None else PlanMemo()
-    bib_keys = assign_keys(site.papers, memo.base_key)
+    if memo.bib_keys is None or memo.bib_keys[0] != all_meta:   # keys change with frontmatter
+        memo.bib_keys = (all_meta, assign_keys(site.papers, memo.base_key))
+    bib_keys = memo.bib_keys[1]
     if len(memo.base_keys) > 2 * len(site.papers):   # forget edited-away versions
         memo.base_keys = {(p.slug, p.meta_fingerprint): memo.base_key(p) for p in site.papers}
     derived: dict[tuple[Any, ...], PaperDerived] = {}
     # What a paper's derived data depends on besides the paper: settings and profile.
     setting = _hash(config, profile.fingerprint)
+    paper_pages: dict[str, tuple[tuple[Any, ...], Page, Page]] = {}
+    templates = (common, theme.template_fingerprint("paper.html"),
+                 theme.template_fingerprint("cite.bib"))
     for cat in categories:
         ps = cat.papers  # newest first
         for i, paper in enumerate(ps):
@@ -265,6 +273,14 @@ def plan(site: Site, theme: Theme, build_date: dt.date, memo: PlanMemo | None = 
             older = ps[i + 1] if i + 1 < len(ps) else None
             bib_key = bib_keys[paper.slug]
             memo_key = (paper.slug, paper.fingerprint, bib_key, cat.name, setting)
+            depends = (memo_key, newer and newer.meta_fingerprint,
+                       older and older.meta_fingerprint, len(ps), templates)
+            previous = memo.paper_pages.get(paper.slug)
+            if previous is not None and previous[0] == depends:
+                derived[memo_key] = memo.derived[memo_key]
+                paper_pages[paper.slug] = previous
+                pages += previous[1:]
+                continue
             d = memo.derived.get(memo_key) or _derive(paper, bib_key, cat.name, site)
             derived[memo_key] = d
             pages.append(Page(f"{paper.url}index.html", "paper.html", PaperContext(
@@ -277,7 +293,9 @@ def plan(site: Site, theme: Theme, build_date: dt.date, memo: PlanMemo | None = 
             pages.append(Page(f"{paper.url}cite.bib", "cite.bib", PaperContext(
                 **base(paper.url, 2, ""), paper=paper, bibtex=d.bibtex, bibtex_key=bib_key),
                 key("cite.bib", d.bibtex)))
+            paper_pages[paper.slug] = (depends, pages[-2], pages[-1])
     memo.derived = derived
+    memo.paper_pages = paper_pages
     bibtex_of = {k[0]: d.bibtex for k, d in derived.items()}
 
     all_bib = "\n".join(bibtex_of[p.slug] for p in site.papers)

@@ -66,18 +66,18 @@ def write_site(output: Path, files: dict[str, bytes | Path],
     if previous is not None:
         previous = {**previous, MARK: MARK_TEXT}
     for rel, data in files.items():
-        target = output / rel
         if previous is None:
-            same = _same_on_disk(target, data)
+            same = _same_on_disk(output / rel, data)
         elif isinstance(data, Path):
-            same = previous.get(rel) == data and not (compare_assets and not _same_on_disk(target, data))
+            same = previous.get(rel) == data and not (
+                compare_assets and not _same_on_disk(output / rel, data))
         else:
             old = previous.get(rel)
             same = old is data or old == data
         if same:
             report.unchanged += 1
             continue
-        _put(target, data)
+        _put(output / rel, data)
         report.written += 1
         report.changed.append(rel)
     if previous is None:

@@ -10,6 +10,8 @@ pytestmark = pytest.mark.chromium
 
 
 def visible_titles(page) -> list[str]:
+    """Titles shown once the filter has written every year (it writes far ones in later frames)."""
+    page.wait_for_selector("#paper-groups:not([aria-busy])", state="attached")
     return page.eval_on_selector_all(
         ".paper-item:not([hidden]) .paper-title", "els => els.map(e => e.textContent.trim())")
 
@@ -57,10 +59,10 @@ def test_filter_words_must_all_match_in_any_order_and_case(server, open_page):
     first = visible_titles(page)[0]
     words = [w for w in re.findall(r"[A-Za-z]{4,}", first)][:2]
     page.fill("#filter-text", " ".join(reversed(words)).upper())
+    assert first in visible_titles(page)
     shown = page.eval_on_selector_all(".paper-item:not([hidden])",
                                       "els => els.map(e => e.textContent.toLowerCase())")
     expected = [i for i in all_items(page) if all(w.lower() in i["text"] for w in words)]
-    assert first in visible_titles(page)
     assert len(shown) == len(expected)
     assert all(all(w.lower() in text for w in words) for text in shown)
     page.fill("#filter-text", "zzqx-no-paper-has-this")

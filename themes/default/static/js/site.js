@@ -62,46 +62,81 @@
 
   /* The papers page's filter: every word typed must occur in a paper's text, and its
      category must be one of the pressed chips (any, when none is pressed). The index is
-     built on first use; each keystroke then only compares strings and flips `hidden` on
-     the items whose state changed, so 10,000 papers stay well under a frame's budget. */
+     built on first use. A keystroke decides every paper at once (string compares only) and
+     updates the count; the DOM is then written from the top, a screenful per frame: at most
+     30 papers shown (each one shown costs layout) and 300 changed; the rest follows in the
+     next frames, mostly below the screen, where layout is skipped (content-visibility:
+     auto). So each keystroke fits in a frame with 10,000 papers. While writes remain, the
+     list has aria-busy="true". */
+  var SHOWN_PER_FRAME = 30, CHANGES_PER_FRAME = 300;
+
   function setupFilter() {
     var form = document.querySelector("form.filter");
-    if (!form) return;
+    var list = document.getElementById("paper-groups");
+    if (!form || !list) return;
     var input = form.querySelector("input[type=search]");
     var chips = form.querySelectorAll("button[data-category]");
     var status = form.querySelector(".filter-status");
-    var groups = null, total = 0, pressed = {}, pressedCount = 0;
+    var items = null, groups = [], pressed = {}, pressedCount = 0, next = 0, scheduled = false;
 
     function index() {
-      if (groups) return;
-      groups = [];
-      document.querySelectorAll(".year-group").forEach(function (section) {
-        var items = [];
+      if (items) return;
+      items = [];
+      list.querySelectorAll(".year-group").forEach(function (section) {
+        var group = { el: section, shown: true, visible: 0 };
+        groups.push(group);
         section.querySelectorAll(".paper-item").forEach(function (li) {
-          items.push({ el: li, text: fold(li.textContent), category: li.getAttribute("data-category"), shown: true });
+          items.push({ el: li, text: fold(li.textContent), category: li.getAttribute("data-category"),
+                       group: group, shown: true, wanted: true });
         });
-        total += items.length;
-        groups.push({ el: section, items: items, shown: true });
       });
+    }
+
+    function decide() {
+      var words = fold(input.value).split(/\s+/).filter(Boolean);
+      var count = 0, g;
+      for (g = 0; g < groups.length; g++) groups[g].visible = 0;
+      for (var i = 0; i < items.length; i++) {
+        var item = items[i];
+        var show = pressedCount === 0 || pressed[item.category] === true;
+        for (var w = 0; show && w < words.length; w++) show = item.text.indexOf(words[w]) !== -1;
+        item.wanted = show;
+        if (show) { count++; item.group.visible++; }
+      }
+      status.textContent = count === items.length ? count + " papers" : count + " of " + items.length + " papers";
+    }
+
+    function write() {
+      var shown = 0, changes = 0;
+      for (; next < items.length && shown < SHOWN_PER_FRAME && changes < CHANGES_PER_FRAME; next++) {
+        var item = items[next], group = item.group;
+        if (group.shown !== group.visible > 0) { group.shown = group.visible > 0; group.el.hidden = !group.shown; }
+        if (item.wanted !== item.shown) {
+          item.shown = item.wanted;
+          item.el.hidden = !item.wanted;
+          changes++;
+          if (item.wanted) shown++;
+        }
+      }
+      if (next < items.length) {
+        list.setAttribute("aria-busy", "true");
+        if (!scheduled) {
+          scheduled = true;
+          /* After the next frame, not in it: each frame then carries one batch only. */
+          requestAnimationFrame(function () {
+            requestAnimationFrame(function () { scheduled = false; write(); });
+          });
+        }
+      } else {
+        list.removeAttribute("aria-busy");
+      }
     }
 
     function apply() {
       index();
-      var words = fold(input.value).split(/\s+/).filter(Boolean);
-      var count = 0;
-      for (var g = 0; g < groups.length; g++) {
-        var group = groups[g], visible = 0;
-        for (var i = 0; i < group.items.length; i++) {
-          var item = group.items[i];
-          var show = pressedCount === 0 || pressed[item.category] === true;
-          for (var w = 0; show && w < words.length; w++) show = item.text.indexOf(words[w]) !== -1;
-          if (show !== item.shown) { item.shown = show; item.el.hidden = !show; }
-          if (show) visible++;
-        }
-        if ((visible > 0) !== group.shown) { group.shown = visible > 0; group.el.hidden = !group.shown; }
-        count += visible;
-      }
-      status.textContent = count === total ? total + " papers" : count + " of " + total + " papers";
+      decide();
+      next = 0;
+      write();
     }
 
     input.addEventListener("focus", index);

@@ -99,7 +99,7 @@ class Builder:
             self.theme = load_theme(self.themes_dir, site.config.theme)
             self._assets = None
         pages = plan(site, self.theme, build_date(), self.plan_memo)
-        rendered = render_all(pages, self.theme, self.cache)
+        rendered = render_all(pages, self.theme, self.cache, stamp=self.plan_memo.common)
         relist = self._assets is None
         files: dict[str, bytes | Path] = dict(self._asset_files())
         files.update(rendered)

@@ -179,6 +179,7 @@ class PlanMemo:
     # slug -> (everything the paper's two pages depend on, the page, its cite.bib page)
     paper_pages: dict[str, tuple[tuple[Any, ...], "Page", "Page"]] = field(default_factory=dict)
     bib_keys: tuple[str, dict[str, str]] | None = None   # (all frontmatter hash, slug -> key)
+    common: str | None = None   # hash of what every page shows: settings, profile, citations
 
     def base_key(self, paper: Paper) -> str:
         """bibtex.base_key, remembered by the paper's frontmatter."""
@@ -255,6 +256,7 @@ def plan(site: Site, theme: Theme, build_date: dt.date, memo: PlanMemo | None = 
             key("category.html", *(p.meta_fingerprint for p in cat.papers))))
 
     memo = memo if memo is not None else PlanMemo()
+    memo.common = common
     if memo.bib_keys is None or memo.bib_keys[0] != all_meta:   # keys change with frontmatter
         memo.bib_keys = (all_meta, assign_keys(site.papers, memo.base_key))
     bib_keys = memo.bib_keys[1]
@@ -311,7 +313,7 @@ def plan(site: Site, theme: Theme, build_date: dt.date, memo: PlanMemo | None = 
     if config.base_url:
         pages.append(Page("sitemap.xml", "sitemap.xml", ListContext(
             **base("sitemap.xml", 0, ""), papers=site.papers, categories=categories),
-            key("sitemap.xml", all_meta)))
+            key("sitemap.xml", *((p.slug, p.date, p.category) for p in site.papers))))
         pages.append(Page("robots.txt", "robots.txt", BaseContext(**base("robots.txt", 0, "")),
                           key("robots.txt")))
     return pages

@@ -7,32 +7,51 @@ build, because the key covers everything the page shows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from .errors import Problem, SiteError, problem
+from .models import Paper
 from .pages import Page
 from .parallel import map_ordered
 from .theme import Theme
 
 
+ITEM_TEMPLATE = "partials/paper_item.html"
+
+
 @dataclass
 class RenderCache:
-    """Output path -> (key, bytes) of the last successful render."""
+    """Output path -> (key, bytes) of the last successful render, and the rendered list items
+    (paper slug, frontmatter fingerprint, root) -> HTML, valid while `items_stamp` holds."""
 
     entries: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    items: dict[tuple[str, str, str], Markup] = field(default_factory=dict)
+    items_stamp: Any = None
     rendered: int = 0
     reused: int = 0
 
 
 def render_all(pages: list[Page], theme: Theme, cache: RenderCache | None = None,
-               workers: int | None = None) -> dict[str, bytes]:
+               workers: int | None = None, stamp: str | None = None) -> dict[str, bytes]:
     """Render every page (or reuse its cached bytes); raise SiteError on template errors.
 
+    `stamp` hashes what every page shows besides its papers (plan's settings, profile and
+    citations hash): list items rendered under the same stamp are reused.
     Past PARALLEL_RENDER_MIN pages to render, they are rendered by `workers` processes (default:
     one per CPU); the result is the same, byte for byte, whatever the number of workers."""
     cache = cache if cache is not None else RenderCache()
     cache.rendered = cache.reused = 0
+    items_stamp = (stamp, _item_fingerprint(theme)) if stamp is not None else None
+    if items_stamp is None or items_stamp != cache.items_stamp:
+        cache.items = {}
+    cache.items_stamp = items_stamp
+    paper_item = _paper_item_function(theme, cache.items)
+    theme.env.globals["paper_item"] = paper_item
+    theme.env.globals["paper_items"] = jinja2.pass_context(
+        lambda context, papers: Markup("").join(paper_item(context, p) for p in papers))
     stale = [page for page in pages
              if (hit := cache.entries.get(page.output)) is None or hit[0] != page.key]
     global _theme
@@ -60,6 +79,34 @@ def render_all(pages: list[Page], theme: Theme, cache: RenderCache | None = None
         fresh[page.output] = entry
     cache.entries = fresh
     return out
+
+
+def _item_fingerprint(theme: Theme) -> str | None:
+    try:
+        return theme.template_fingerprint(ITEM_TEMPLATE)
+    except SiteError:        # a theme without list items never calls paper_item()
+        return None
+
+
+def _paper_item_function(theme: Theme, items: dict[tuple[str, str, str], Markup]):
+    """`{{ paper_item(paper) }}` in listings (`{{ paper_items(papers) }}` for a run of them):
+    partials/paper_item.html rendered once per paper
+    version and page depth. A 10,000-paper site has four listings of every paper; rendering
+    each item once makes them mostly copies, and a title edit re-renders one item.
+
+    The partial sees `paper`, `root`, `site`, `config`, `profile` and `highlight`: the item
+    must depend on nothing else, or it would be reused where it differs."""
+    @jinja2.pass_context
+    def paper_item(context: jinja2.runtime.Context, paper: Paper) -> Markup:
+        key = (paper.slug, paper.meta_fingerprint, context["root"])
+        html = items.get(key)
+        if html is None:
+            html = items[key] = Markup(theme.env.get_template(ITEM_TEMPLATE).render(
+                paper=paper, root=context["root"], site=context["site"],
+                config=context["config"], profile=context["profile"],
+                highlight=context["highlight"]))
+        return html
+    return paper_item
 
 
 PARALLEL_RENDER_MIN = 1000   # pages to render below which a process pool costs more than it saves

@@ -1,0 +1,67 @@
+"""Themes: a child theme extends the default one and overrides single templates and files."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scholarsite.builder import build
+from scholarsite.errors import SiteError
+
+
+def child_theme(root: Path, name: str = "mine", extends: str = "default") -> Path:
+    folder = root / "themes" / name
+    (folder / "templates" / "partials").mkdir(parents=True)
+    (folder / "theme.yml").write_text(f"extends: {extends}\n")
+    site_yml = root / "content" / "site.yml"
+    site_yml.write_text(site_yml.read_text() + f"theme: {name}\n")
+    return folder
+
+
+def test_child_partial_overrides_the_parents(sample_root):
+    folder = child_theme(sample_root)
+    (folder / "templates/partials/footer.html").write_text('<footer class="mine">My footer</footer>\n')
+    build(sample_root / "content", sample_root / "site")
+    home = (sample_root / "site/index.html").read_text()
+    assert '<footer class="mine">My footer</footer>' in home
+    assert "Built with scholarsite" not in home
+    assert '<h1 id="name">Ada Exemplar</h1>' in home      # the rest still comes from default
+
+
+def test_child_template_extends_the_parents_same_template_and_changes_one_block(sample_root):
+    folder = child_theme(sample_root)
+    (folder / "templates/paper.html").write_text(
+        '{% extends "default:paper.html" %}\n'
+        '{% block title %}Paper: {{ paper.title | plain }}{% endblock %}\n')
+    build(sample_root / "content", sample_root / "site")
+    page = (sample_root / "site/papers/deep-sets/index.html").read_text()
+    assert "<title>Paper: Deep Sets Revisited</title>" in page
+    assert '<section class="abstract"' in page                # the parent's content block
+
+
+def test_child_static_file_wins_and_parent_files_are_kept(sample_root):
+    folder = child_theme(sample_root)
+    (folder / "static/css").mkdir(parents=True)
+    (folder / "static/css/site.css").write_text("body { color: red; }\n")
+    build(sample_root / "content", sample_root / "site")
+    assert (sample_root / "site/static/css/site.css").read_text() == "body { color: red; }\n"
+    assert (sample_root / "site/static/js/site.js").is_file()
+
+
+def test_unknown_theme_is_an_error_naming_the_available_ones(sample_root):
+    site_yml = sample_root / "content/site.yml"
+    site_yml.write_text(site_yml.read_text() + "theme: nosuch\n")
+    with pytest.raises(SiteError) as exc:
+        build(sample_root / "content", sample_root / "site")
+    assert str(exc.value).endswith(
+        "theme: theme 'nosuch' not found (no " + str(sample_root / "themes/nosuch") +
+        "/templates/); available: default")
+
+
+def test_themes_extending_each_other_in_a_loop_are_an_error(sample_root):
+    child_theme(sample_root, "a", extends="b")
+    (sample_root / "themes/b/templates").mkdir(parents=True)
+    (sample_root / "themes/b/theme.yml").write_text("extends: a\n")
+    with pytest.raises(SiteError) as exc:
+        build(sample_root / "content", sample_root / "site")
+    assert "themes extend each other in a loop: a -> b -> a" in str(exc.value)

@@ -5,6 +5,7 @@ Every wait is bounded; every server is stopped by its process id (SIGINT, as Ctr
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import html
 import json
 import os
@@ -232,6 +233,13 @@ def test_port_in_use_moves_to_the_next_port_and_says_so(sample_root):
     assert "Traceback" not in server.err
 
 
+def run_in_own_loop(coroutine):
+    """asyncio.run in a thread of its own: Playwright's sync API (tests/browser, same session)
+    leaves an event loop running in the main thread, where asyncio.run refuses to start."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def test_two_saves_a_second_apart_both_reach_the_browser(served):
     """livereload drops a reload within 3 s of the previous one; ours must not."""
     paper = served.root / "content/papers/deep-sets.md"
@@ -257,6 +265,6 @@ def test_two_saves_a_second_apart_both_reach_the_browser(served):
         ws.close()
         return got
 
-    got = asyncio.run(asyncio.wait_for(reloads(), 3 * WAIT))
+    got = run_in_own_loop(asyncio.wait_for(reloads(), 3 * WAIT))
     assert [m["command"] for m in got] == ["reload", "reload"]
     assert "second save" in served.get("/papers/deep-sets/")[1]

@@ -96,7 +96,7 @@ class Builder:
             raise SiteError(warnings)
         if self.theme is None or self.theme.name != site.config.theme:
             self.theme = None                        # stays None if loading fails
-            self.theme = load_theme(self.themes_dir, site.config.theme)
+            self.theme = load_theme(self.themes_dir, site.config.theme, _template_cache(self.content_dir))
             self._assets = None
         pages = plan(site, self.theme, build_date(), self.plan_memo)
         rendered = render_all(pages, self.theme, self.cache, stamp=self.plan_memo.common)
@@ -231,6 +231,13 @@ def _is_paper(rel: str) -> bool:
     folder, _, name = rel.partition("/")
     return folder == C.PAPERS_DIR and name.endswith(".md") and "/" not in name \
         and not name.startswith(".")
+
+
+def _template_cache(content_dir: Path) -> Path | None:
+    """Compiled templates go beside the paper cache, `<content>/../.cache/jinja/`."""
+    if os.environ.get("SCHOLARSITE_CACHE", "1") == "0":
+        return None
+    return content_dir.resolve().parent / ".cache" / "jinja"
 
 
 def _tree(folder: Path, prefix: str) -> dict[str, Path]:

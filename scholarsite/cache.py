@@ -138,7 +138,8 @@ def _write(path: Path, stamp: str, entries: dict[str, Entry]) -> bool:
 
 
 def _with_source(paper: Paper, source_path: str) -> Paper:
-    copy = object.__new__(Paper)
+    """The cached paper (or profile) as read from another path."""
+    copy = object.__new__(type(paper))
     copy.__dict__.update(paper.__dict__, source_path=source_path)
     return copy
 

@@ -128,7 +128,23 @@ def load_config(path: Path, base_url: str | None = None) -> tuple[SiteConfig | N
 
 
 def load_profile(path: Path) -> tuple[Profile | None, list[Problem]]:
-    """`content/profile.md` -> Profile, the bio rendered to HTML."""
+    """`content/profile.md` -> Profile, the bio rendered to HTML; from the persistent cache
+    when the file is unchanged (a build whose papers are all cached then never loads Markdown)."""
+    cache = paper_cache.for_content(path.parent)
+    key = cache.key(path) if cache is not None else None
+    if key is not None:
+        key = hashlib.blake2b(f"profile {key}".encode(), digest_size=16).hexdigest()
+        hit = cache.get(key, path)
+        if hit is not None:
+            return hit
+    profile, problems = parse_profile(path)
+    if key is not None and profile is not None:
+        cache.put(key, path, profile, problems)   # saved with the papers by load_papers
+    return profile, problems
+
+
+def parse_profile(path: Path) -> tuple[Profile | None, list[Problem]]:
+    """Read, validate and render the profile, without the cache."""
     if not path.is_file():
         return None, [problem(path, None, None, "missing: create it with at least `name:` in its frontmatter")]
     doc, problems = read_document(path)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
-from jinja2 import meta
 
 from .errors import SiteError, problem
 from .frontmatter_yaml import parse_yaml, read_text
@@ -45,32 +45,52 @@ class Theme:
         Pages record it, so editing a template re-renders exactly the pages that use it."""
         if name not in self._fingerprints:
             sources: list[str] = []
-            self._collect(name, sources, set())
+            self._collect(name, sources, set(), top=True)
             digest = hashlib.blake2b("\x00".join(sources).encode(), digest_size=12).hexdigest()
             self._fingerprints[name] = digest
         return self._fingerprints[name]
 
-    def _collect(self, name: str, sources: list[str], seen: set[str]) -> None:
+    def _collect(self, name: str, sources: list[str], seen: set[str], top: bool = False) -> None:
         if name in seen:
             return
         seen.add(name)
         try:
-            source, filename, _ = self.env.loader.get_source(self.env, name)
-            tree = self.env.parse(source, name, filename)
-        except jinja2.TemplateSyntaxError as exc:
-            raise SiteError([problem(exc.filename or name, exc.lineno, None,
-                                     f"template syntax error: {exc.message}")]) from None
+            source, _, _ = self.env.loader.get_source(self.env, name)
         except jinja2.TemplateNotFound:
+            if not top:                # `ignore missing`, or an error rendering will report
+                sources.append(f"{name}\x00(missing)")
+                return
             raise SiteError([problem(name, None, None,
                                      f"template {name!r} not found in theme {self.name!r} "
                                      f"({', '.join(str(d) for d in self.dirs)})")]) from None
         sources.append(f"{name}\x00{source}")
-        for ref in meta.find_referenced_templates(tree):
-            if ref is not None:
-                self._collect(ref, sources, seen)
+        references = _references(source)
+        if references is None:     # a computed name: depend on every template of the theme
+            references = [n for n in self.env.list_templates() if n not in seen]
+        for ref in references:
+            self._collect(ref, sources, seen)
 
     def forget_fingerprints(self) -> None:
         self._fingerprints.clear()
+
+
+# `{% extends "x" %}`, `{% include "x" %}`, `{% import "x" as y %}`, `{% from "x" import y %}`,
+# possibly with a list of names; found without parsing, since parsing every template costs
+# more than rendering a small site. Syntax errors are still reported when templates compile.
+_REFERENCE_TAG = re.compile(r"\{%-?\s*(?:extends|include|import|from)\s+(.*?)-?%\}", re.S)
+_LITERAL_NAMES = re.compile(r"""^(?:\[\s*)?((?:["'][^"']+["']\s*,?\s*)+)(?:\])?"""
+                            r"""(?:\s+(?:as\s+\w+|import\s+.*|ignore\s+missing|with(?:out)?\s+context))*\s*$""", re.S)
+
+
+def _references(source: str) -> list[str] | None:
+    """The template names a template refers to, or None when one is computed at run time."""
+    names: list[str] = []
+    for tag in _REFERENCE_TAG.finditer(source):
+        literal = _LITERAL_NAMES.match(tag.group(1).strip())
+        if literal is None:
+            return None
+        names += re.findall(r"""["']([^"']+)["']""", literal.group(1))
+    return names
 
 
 def theme_chain(themes_dir: Path, name: str) -> list[Path]:
@@ -111,7 +131,9 @@ def _parent(folder: Path) -> str | None:
     return data.get("extends") or None
 
 
-def load_theme(themes_dir: Path, name: str) -> Theme:
+def load_theme(themes_dir: Path, name: str, cache_dir: Path | None = None) -> Theme:
+    """The theme `name` with its ancestors. Compiled templates are kept in `cache_dir` when
+    given (Jinja checks each template's modification time before using it)."""
     dirs = theme_chain(Path(themes_dir), name)
     loaders = [jinja2.FileSystemLoader(str(d / "templates")) for d in dirs]
     prefixed = {d.name: jinja2.FileSystemLoader(str(d / "templates")) for d in dirs}
@@ -124,10 +146,21 @@ def load_theme(themes_dir: Path, name: str) -> Theme:
         keep_trailing_newline=True,
         auto_reload=False,
         cache_size=-1,
+        bytecode_cache=_bytecode_cache(cache_dir),
     )
     env.filters.update(figure=figure, human_date=human_date, initials=initials, plain=plain,
                        site_url=site_url)
     return Theme(name, dirs, env)
+
+
+def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None            # a read-only checkout builds without it
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 # Filters the templates use. They are small and named for what they show.

@@ -20,6 +20,7 @@ gen_corpus = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(gen_corpus)
 
 PAPERS = 100
+ENTRIES = PAPERS + 1     # the papers and the profile
 
 
 @pytest.fixture(scope="module")
@@ -66,10 +67,10 @@ def shards(root: Path) -> list[Path]:
 
 def test_first_and_warm_builds_are_byte_identical_to_an_uncached_one(root, cold):
     fresh_build(root, "first")
-    assert (cache.for_content(root / "content").misses, len(shards(root))) == (PAPERS, cache.SHARDS)
+    assert (cache.for_content(root / "content").misses, len(shards(root))) == (ENTRIES, cache.SHARDS)
     fresh_build(root, "warm")
     store = cache.for_content(root / "content")
-    assert (store.hits, store.misses) == (PAPERS, 0)
+    assert (store.hits, store.misses) == (ENTRIES, 0)
     assert tree(root / "first") == cold
     assert tree(root / "warm") == cold
 
@@ -104,7 +105,7 @@ def test_edited_paper_is_parsed_again(root):
     paper.write_text(paper.read_text() + "\nA sentence added after the first build.\n")
     fresh_build(root, "site")
     store = cache.for_content(root / "content")
-    assert (store.hits, store.misses) == (PAPERS - 1, 1)
+    assert (store.hits, store.misses) == (ENTRIES - 1, 1)
     page = root / "site" / "papers" / paper.stem / "index.html"
     assert "A sentence added after the first build." in page.read_text()
     shutil.rmtree(root / ".cache")
@@ -120,7 +121,7 @@ def test_entries_of_deleted_and_edited_papers_are_dropped(root):
     fresh_build(root, "site")
     cache.forget()
     store = cache.for_content(root / "content")
-    assert sum(len(shard) for shard in store.shards) == PAPERS - 1
+    assert sum(len(shard) for shard in store.shards) == ENTRIES - 1
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "flipped byte", "other stamp",
@@ -147,10 +148,10 @@ def test_damaged_cache_file_is_ignored_and_rewritten(root, cold, damage):
         shard.write_bytes(data)
     fresh_build(root, "warm")
     store = cache.for_content(root / "content")
-    assert (store.hits, store.misses) == (0, PAPERS)     # everything parsed again, nothing trusted
+    assert (store.hits, store.misses) == (0, ENTRIES)    # everything parsed again, nothing trusted
     assert tree(root / "warm") == cold
     fresh_build(root, "warm-again")
-    assert cache.for_content(root / "content").hits == PAPERS
+    assert cache.for_content(root / "content").hits == ENTRIES
 
 
 def test_cache_entry_is_used_only_for_the_bytes_it_was_made_from(root):
@@ -183,3 +184,20 @@ def test_cache_folder_ignores_itself_for_git(root):
     fresh_build(root, "site")
     assert (root / ".cache" / ".gitignore").read_text() == (
         "# Created by scholarsite: a cache, safe to delete.\n*\n")
+
+
+def test_profile_comes_from_the_cache_when_unchanged_and_keeps_its_type(tmp_path, monkeypatch):
+    from scholarsite import cache as paper_cache
+    from scholarsite.content import load_profile
+    from scholarsite.models import Profile
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "profile.md").write_text("---\nname: Ada\n---\nI *study* $x^2$.\n")
+    first, _ = load_profile(content / "profile.md")
+    paper_cache.forget()                                # a new process
+    monkeypatch.setattr("scholarsite.content.parse_profile", lambda path: pytest.fail("parsed again"))
+    monkeypatch.chdir(tmp_path)
+    second, problems = load_profile(Path("content/profile.md"))   # another spelling of the path
+    assert isinstance(second, Profile) and problems == []
+    assert (second.name, second.bio_html, second.source_path) == (
+        first.name, first.bio_html, "content/profile.md")

@@ -61,7 +61,7 @@ def test_parallel_build_is_byte_identical_to_serial(corpus, serial, tmp_path, mo
     shutil.copytree(corpus, tmp_path / "content")
     monkeypatch.setenv("SCHOLARSITE_WORKERS", str(workers))
     report = build(tmp_path / "content", tmp_path / "site", THEMES)
-    assert cache.for_content(tmp_path / "content").misses == PAPERS   # all parsed by workers
+    assert cache.for_content(tmp_path / "content").misses == PAPERS + 1   # papers (by workers) and profile
     assert report.rendered == report.pages
     assert tree(tmp_path / "site") == serial
 

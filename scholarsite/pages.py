@@ -14,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field, fields
-from typing import Any
+from functools import partial
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from . import __version__
@@ -130,12 +131,17 @@ class PaperContext(BaseContext):
 class Page:
     output: str              # path under the output folder
     template: str
-    context: BaseContext
     key: str                 # hash of all the page depends on
+    make_context: Callable[[], BaseContext]   # called only when the page is rendered
+
+    @property
+    def context(self) -> BaseContext:
+        return self.make_context()
 
     def context_dict(self) -> dict[str, Any]:
         # Shallow on purpose: asdict() would deep-copy every paper of every listing.
-        return {f.name: getattr(self.context, f.name) for f in fields(self.context)}
+        context = self.make_context()
+        return {f.name: getattr(context, f.name) for f in fields(context)}
 
 
 def code_link(url: str) -> CodeLink:
@@ -163,7 +169,6 @@ class PaperDerived:
 
     text: str
     description: str
-    bibtex: str
     jsonld: dict[str, Any]
     scholar_tags: list[tuple[str, str]]
     code_links: list[CodeLink]
@@ -171,10 +176,12 @@ class PaperDerived:
 
 @dataclass
 class PlanMemo:
-    """Derived data of the last plan, by paper version: a rebuild after one edit recomputes
-    one paper's BibTeX, plain text and JSON-LD, not ten thousand."""
+    """What plans compute per paper, kept across rebuilds, so that a rebuild after one edit
+    derives one paper's data, not ten thousand. Derived data is computed when a page renders,
+    so a page that is not rendered again costs nothing."""
 
-    derived: dict[tuple[Any, ...], PaperDerived] = field(default_factory=dict)
+    derived: dict[str, PaperDerived] = field(default_factory=dict)   # by paper_version
+    bibtex: dict[str, str] = field(default_factory=dict)             # by bib_version
     base_keys: dict[tuple[str, str], str] = field(default_factory=dict)
     # slug -> (everything the paper's two pages depend on, the page, its cite.bib page)
     paper_pages: dict[str, tuple[tuple[Any, ...], "Page", "Page"]] = field(default_factory=dict)
@@ -188,17 +195,33 @@ class PlanMemo:
             self.base_keys[k] = base_key(paper)
         return self.base_keys[k]
 
+    def derive(self, version: str, paper: Paper, category_name: str, site: Site) -> PaperDerived:
+        d = self.derived.get(version)
+        if d is None:
+            config = site.config
+            text = plain_text(paper.abstract_md)
+            d = self.derived[version] = PaperDerived(
+                text=text,
+                description=first_sentence(text) or plain_text(paper.title),
+                jsonld=paper_jsonld(paper, config, site.profile, category_name, text),
+                scholar_tags=scholar_tags(paper, config),
+                code_links=[code_link(u) for u in paper.code])
+        return d
 
-def _derive(paper: Paper, bib_key: str, category_name: str, site: Site) -> PaperDerived:
-    config = site.config
-    text = plain_text(paper.abstract_md)
-    return PaperDerived(
-        text=text,
-        description=first_sentence(text) or plain_text(paper.title),
-        bibtex=entry(paper, bib_key, config.absolute(paper.url)),
-        jsonld=paper_jsonld(paper, config, site.profile, category_name, text),
-        scholar_tags=scholar_tags(paper, config),
-        code_links=[code_link(u) for u in paper.code])
+    def bibtex_of(self, version: str, paper: Paper, bib_key: str, config: Any) -> str:
+        b = self.bibtex.get(version)
+        if b is None:
+            b = self.bibtex[version] = entry(paper, bib_key, config.absolute(paper.url))
+        return b
+
+    def keep_only(self, derived: set[str], bibtex: set[str]) -> None:
+        """Forget the data of paper versions that no longer exist."""
+        if len(self.derived) > len(derived):
+            self.derived = {k: v for k, v in self.derived.items() if k in derived}
+        if len(self.bibtex) > len(bibtex):
+            self.bibtex = {k: v for k, v in self.bibtex.items() if k in bibtex}
+        if len(self.base_keys) > 2 * len(bibtex):
+            self.base_keys = {}
 
 
 def plan(site: Site, theme: Theme, build_date: dt.date, memo: PlanMemo | None = None
@@ -212,7 +235,6 @@ def plan(site: Site, theme: Theme, build_date: dt.date, memo: PlanMemo | None = 
     metas = [p.meta_fingerprint for p in site.papers]
     all_meta = _hash(*metas)
     categories = site.by_category
-    cat_of = {c.code: c for c in categories}
 
     def base(page_url: str, depth: int, description: str) -> dict[str, Any]:
         return dict(site=site, config=config, profile=profile, root="../" * depth,
@@ -223,49 +245,68 @@ def plan(site: Site, theme: Theme, build_date: dt.date, memo: PlanMemo | None = 
     def key(template: str, *deps: Any) -> str:
         return _hash(common, theme.template_fingerprint(template), *deps)
 
-    pages: list[Page] = []
-    years = sorted({p.year for p in site.papers})
-    counts = {y: 0 for y in range(years[0], years[-1] + 1)} if years else {}
-    for p in site.papers:
-        counts[p.year] += 1
-    year_chart = BarChart.of("Papers per year", [(str(y), n) for y, n in sorted(counts.items())]) \
-        if counts else None
-    citation_chart = BarChart.of("Citations per year", [(str(y), n) for y, n in site.citations.per_year]) \
-        if site.citations.per_year else None
-    pages.append(Page("index.html", "home.html", HomeContext(
-        **base("", 0, headline), jsonld=person_jsonld(profile, config), metrics=site.metrics,
-        selected=[p for p in site.papers if p.selected], recent=site.papers[:RECENT],
-        categories=categories, year_chart=year_chart, citation_chart=citation_chart),
-        key("home.html", all_meta)))
-    pages.append(Page("papers/index.html", "papers.html", ListContext(
-        **base("papers/", 1, f"All {len(site.papers)} papers of {profile.name}, newest first."),
-        title="Papers", papers=site.papers, groups=site.by_year, categories=categories),
-        key("papers.html", all_meta)))
-    pages.append(Page("categories/index.html", "categories.html", ListContext(
-        **base("categories/", 1, f"Papers of {profile.name} by category."),
-        title="Categories", papers=site.papers, categories=categories),
-        key("categories.html", all_meta)))
-    for cat in categories:
+    def home() -> HomeContext:
+        years = sorted({p.year for p in site.papers})
+        counts = {y: 0 for y in range(years[0], years[-1] + 1)} if years else {}
+        for p in site.papers:
+            counts[p.year] += 1
+        per_year = site.citations.per_year
+        return HomeContext(
+            **base("", 0, headline), jsonld=person_jsonld(profile, config), metrics=site.metrics,
+            selected=[p for p in site.papers if p.selected], recent=site.papers[:RECENT],
+            categories=categories,
+            year_chart=BarChart.of("Papers per year", [(str(y), n) for y, n in sorted(counts.items())])
+            if counts else None,
+            citation_chart=BarChart.of("Citations per year", [(str(y), n) for y, n in per_year])
+            if per_year else None)
+
+    def category_page(cat: Category) -> ListContext:
         groups: dict[int, list[Paper]] = {}
         for p in cat.papers:
             groups.setdefault(p.year, []).append(p)
-        pages.append(Page(f"{cat.url}index.html", "category.html", ListContext(
+        return ListContext(
             **base(cat.url, 2, f"{len(cat.papers)} papers of {profile.name} in {cat.name}."),
             title=cat.name, papers=list(cat.papers), groups=sorted(groups.items(), reverse=True),
-            category=cat, categories=categories),
-            key("category.html", *(p.meta_fingerprint for p in cat.papers))))
+            category=cat, categories=categories)
+
+    pages: list[Page] = [
+        Page("index.html", "home.html", key("home.html", all_meta), home),
+        Page("papers/index.html", "papers.html", key("papers.html", all_meta), lambda: ListContext(
+            **base("papers/", 1, f"All {len(site.papers)} papers of {profile.name}, newest first."),
+            title="Papers", papers=site.papers, groups=site.by_year, categories=categories)),
+        Page("categories/index.html", "categories.html", key("categories.html", all_meta),
+             lambda: ListContext(**base("categories/", 1, f"Papers of {profile.name} by category."),
+                                 title="Categories", papers=site.papers, categories=categories)),
+    ]
+    for cat in categories:
+        pages.append(Page(f"{cat.url}index.html", "category.html",
+                          key("category.html", *(p.meta_fingerprint for p in cat.papers)),
+                          partial(category_page, cat)))
 
     memo = memo if memo is not None else PlanMemo()
     memo.common = common
     if memo.bib_keys is None or memo.bib_keys[0] != all_meta:   # keys change with frontmatter
         memo.bib_keys = (all_meta, assign_keys(site.papers, memo.base_key))
     bib_keys = memo.bib_keys[1]
-    if len(memo.base_keys) > 2 * len(site.papers):   # forget edited-away versions
-        memo.base_keys = {(p.slug, p.meta_fingerprint): memo.base_key(p) for p in site.papers}
-    derived: dict[tuple[Any, ...], PaperDerived] = {}
     # What a paper's derived data depends on besides the paper: settings and profile.
     setting = _hash(config, profile.fingerprint)
+
+    def paper_page(paper: Paper, cat: Category, newer: Paper | None, older: Paper | None,
+                   version: str, bib_version: str) -> PaperContext:
+        d = memo.derive(version, paper, cat.name, site)
+        return PaperContext(
+            **base(paper.url, 2, d.description), paper=paper, category=cat,
+            code_links=d.code_links, bibtex=memo.bibtex_of(bib_version, paper, bib_keys[paper.slug], config),
+            bibtex_key=bib_keys[paper.slug], previous=older, next=newer, abstract_text=d.text,
+            jsonld=d.jsonld, scholar_tags=d.scholar_tags)
+
+    def cite_bib(paper: Paper, bib_version: str) -> PaperContext:
+        return PaperContext(**base(paper.url, 2, ""), paper=paper,
+                            bibtex=memo.bibtex_of(bib_version, paper, bib_keys[paper.slug], config),
+                            bibtex_key=bib_keys[paper.slug])
+
     paper_pages: dict[str, tuple[tuple[Any, ...], Page, Page]] = {}
+    versions: dict[str, tuple[str, str]] = {}     # slug -> (paper version, bib version)
     templates = (common, theme.template_fingerprint("paper.html"),
                  theme.template_fingerprint("cite.bib"))
     for cat in categories:
@@ -274,46 +315,50 @@ def plan(site: Site, theme: Theme, build_date: dt.date, memo: PlanMemo | None = 
             newer = ps[i - 1] if i > 0 else None
             older = ps[i + 1] if i + 1 < len(ps) else None
             bib_key = bib_keys[paper.slug]
-            memo_key = (paper.slug, paper.fingerprint, bib_key, cat.name, setting)
-            depends = (memo_key, newer and newer.meta_fingerprint,
+            # The BibTeX depends on the frontmatter only; the page on the whole file.
+            bib_version = f"{paper.slug} {paper.meta_fingerprint} {bib_key} {setting}"
+            version = f"{paper.slug} {paper.fingerprint} {bib_key} {cat.name} {setting}"
+            versions[paper.slug] = (version, bib_version)
+            depends = (version, newer and newer.meta_fingerprint,
                        older and older.meta_fingerprint, len(ps), templates)
             previous = memo.paper_pages.get(paper.slug)
             if previous is not None and previous[0] == depends:
-                derived[memo_key] = memo.derived[memo_key]
                 paper_pages[paper.slug] = previous
                 pages += previous[1:]
                 continue
-            d = memo.derived.get(memo_key) or _derive(paper, bib_key, cat.name, site)
-            derived[memo_key] = d
-            pages.append(Page(f"{paper.url}index.html", "paper.html", PaperContext(
-                **base(paper.url, 2, d.description),
-                paper=paper, category=cat_of[paper.category], code_links=d.code_links,
-                bibtex=d.bibtex, bibtex_key=bib_key, previous=older, next=newer,
-                abstract_text=d.text, jsonld=d.jsonld, scholar_tags=d.scholar_tags),
-                key("paper.html", paper.fingerprint, d.bibtex, len(ps),
-                    newer and newer.meta_fingerprint, older and older.meta_fingerprint)))
-            pages.append(Page(f"{paper.url}cite.bib", "cite.bib", PaperContext(
-                **base(paper.url, 2, ""), paper=paper, bibtex=d.bibtex, bibtex_key=bib_key),
-                key("cite.bib", d.bibtex)))
-            paper_pages[paper.slug] = (depends, pages[-2], pages[-1])
-    memo.derived = derived
+            page = Page(f"{paper.url}index.html", "paper.html",
+                        key("paper.html", version, len(ps), newer and newer.meta_fingerprint,
+                            older and older.meta_fingerprint),
+                        partial(paper_page, paper, cat, newer, older, version, bib_version))
+            cite = Page(f"{paper.url}cite.bib", "cite.bib", key("cite.bib", bib_version),
+                        partial(cite_bib, paper, bib_version))
+            pages += (page, cite)
+            paper_pages[paper.slug] = (depends, page, cite)
     memo.paper_pages = paper_pages
-    bibtex_of = {k[0]: d.bibtex for k, d in derived.items()}
+    memo.keep_only({v for v, _ in versions.values()}, {b for _, b in versions.values()})
 
-    all_bib = "\n".join(bibtex_of[p.slug] for p in site.papers)
-    pages.append(Page("papers.bib", "papers.bib", PaperContext(
-        **base("papers.bib", 0, ""), bibtex=all_bib), key("papers.bib", _hash(all_bib))))
+    def papers_bib() -> PaperContext:
+        return PaperContext(**base("papers.bib", 0, ""), bibtex="\n".join(
+            memo.bibtex_of(versions[p.slug][1], p, bib_keys[p.slug], config) for p in site.papers))
+
     feed = site.papers[:FEED_SIZE]
-    pages.append(Page("feed.xml", "feed.xml", ListContext(
-        **base("feed.xml", 0, headline), title=config.title, papers=feed, categories=categories),
-        key("feed.xml", *(p.fingerprint for p in feed))))
-    pages.append(Page("404.html", "404.html", BaseContext(
-        **{**base("404.html", 0, "Page not found."), "root": config.base_path, "canonical": None}),
-        key("404.html")))
+    pages += [
+        Page("papers.bib", "papers.bib",
+             key("papers.bib", *(versions[p.slug][1] for p in site.papers)), papers_bib),
+        Page("feed.xml", "feed.xml", key("feed.xml", *(p.fingerprint for p in feed)),
+             lambda: ListContext(**base("feed.xml", 0, headline), title=config.title,
+                                 papers=feed, categories=categories)),
+        Page("404.html", "404.html", key("404.html"), lambda: BaseContext(
+            **{**base("404.html", 0, "Page not found."), "root": config.base_path,
+               "canonical": None})),
+    ]
     if config.base_url:
-        pages.append(Page("sitemap.xml", "sitemap.xml", ListContext(
-            **base("sitemap.xml", 0, ""), papers=site.papers, categories=categories),
-            key("sitemap.xml", *((p.slug, p.date, p.category) for p in site.papers))))
-        pages.append(Page("robots.txt", "robots.txt", BaseContext(**base("robots.txt", 0, "")),
-                          key("robots.txt")))
+        pages += [
+            Page("sitemap.xml", "sitemap.xml",
+                 key("sitemap.xml", *((p.slug, p.date, p.category) for p in site.papers)),
+                 lambda: ListContext(**base("sitemap.xml", 0, ""), papers=site.papers,
+                                     categories=categories)),
+            Page("robots.txt", "robots.txt", key("robots.txt"),
+                 lambda: BaseContext(**base("robots.txt", 0, ""))),
+        ]
     return pages

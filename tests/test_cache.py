@@ -194,6 +194,7 @@ def test_profile_comes_from_the_cache_when_unchanged_and_keeps_its_type(tmp_path
     content.mkdir()
     (content / "profile.md").write_text("---\nname: Ada\n---\nI *study* $x^2$.\n")
     first, _ = load_profile(content / "profile.md")
+    paper_cache.for_content(content).save()             # as the build does after the papers
     paper_cache.forget()                                # a new process
     monkeypatch.setattr("scholarsite.content.parse_profile", lambda path: pytest.fail("parsed again"))
     monkeypatch.chdir(tmp_path)

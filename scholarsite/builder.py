@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from . import content as C
+from . import manifest
 from .errors import Problem, SiteError, problem, warning
 from .models import Site
 from .pages import NO_BASE_URL, PlanMemo, plan
@@ -99,7 +100,10 @@ class Builder:
             self.theme = load_theme(self.themes_dir, site.config.theme, _template_cache(self.content_dir))
             self._assets = None
         pages = plan(site, self.theme, build_date(), self.plan_memo)
-        rendered = render_all(pages, self.theme, self.cache, stamp=self.plan_memo.common)
+        first = self._written is None    # a new process: files from an earlier one may be right
+        record = manifest.for_output(self.content_dir, self.output_dir) if first else None
+        rendered = render_all(pages, self.theme, self.cache, stamp=self.plan_memo.common,
+                              kept=record.kept if record else None)
         relist = self._assets is None
         files: dict[str, bytes | Path] = dict(self._asset_files())
         files.update(rendered)
@@ -107,6 +111,8 @@ class Builder:
         if site.config.cname:
             files["CNAME"] = site.config.cname.encode() + b"\n"
         write, written = self._write(files, compare_assets=relist)
+        if record is not None:
+            record.save(self.cache.entries)
         self.site = site
         self._ok = True
         return Report(pages=len(pages), papers=len(site.papers), categories=len(site.by_category),

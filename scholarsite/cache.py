@@ -21,6 +21,7 @@ import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Callable
 
 from . import __version__
 from .errors import Problem, display_path
@@ -51,7 +52,8 @@ class PaperCache:
     def __init__(self, folder: Path, stamp: str):
         self.folder = folder
         self.stamp = stamp
-        self.shards: list[dict[str, Entry]] = [_read(self._shard_path(i), stamp) for i in range(SHARDS)]
+        self.shards: list[dict[str, Entry]] = [read_stamped(self._shard_path(i), stamp, _is_entry)
+                                                   for i in range(SHARDS)]
         self.touched: set[str] = set()
         self.dirty: set[int] = set()
         self.hits = self.misses = 0
@@ -110,12 +112,14 @@ class PaperCache:
             if stale:
                 self.dirty.add(index)
         for index in sorted(self.dirty):
-            if not _write(self._shard_path(index), self.stamp, self.shards[index]):
+            if not write_stamped(self._shard_path(index), self.stamp, self.shards[index]):
                 return      # a read-only checkout still builds, just without a cache
         self.dirty.clear()
 
 
-def _write(path: Path, stamp: str, entries: dict[str, Entry]) -> bool:
+def write_stamped(path: Path, stamp: str, entries: dict[str, Any]) -> bool:
+    """Write a dict to a cache file with the engine stamp and a checksum, atomically;
+    False when it cannot be written (a read-only checkout builds without a cache)."""
     payload = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
     checksum = hashlib.blake2b(payload, digest_size=16).hexdigest().encode()
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
@@ -144,8 +148,9 @@ def _with_source(paper: Paper, source_path: str) -> Paper:
     return copy
 
 
-def _read(path: Path, stamp: str) -> dict[str, Entry]:
-    """The entries of a cache file, or {} when it is missing, stale or damaged in any way."""
+def read_stamped(path: Path, stamp: str, valid: Callable[[Any], bool]) -> dict[str, Any]:
+    """The entries of a cache file, or {} when it is missing, stale or damaged in any way
+    (`valid` checks each entry's type)."""
     try:
         data = path.read_bytes()
     except OSError:
@@ -160,9 +165,13 @@ def _read(path: Path, stamp: str) -> dict[str, Entry]:
         entries = pickle.loads(payload)
     except Exception:  # anything a damaged or foreign pickle raises
         return {}
-    if not isinstance(entries, dict) or not all(isinstance(e, Entry) for e in entries.values()):
+    if not isinstance(entries, dict) or not all(valid(e) for e in entries.values()):
         return {}
     return entries
+
+
+def _is_entry(value: Any) -> bool:
+    return isinstance(value, Entry)
 
 
 _OPEN: dict[Path, PaperCache] = {}

@@ -7,12 +7,13 @@ build, because the key covers everything the page shows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import jinja2
 from markupsafe import Markup
 
 from .errors import Problem, SiteError, problem
+from .manifest import KEPT, Kept
 from .models import Paper
 from .pages import Page
 from .parallel import map_ordered
@@ -35,11 +36,14 @@ class RenderCache:
 
 
 def render_all(pages: list[Page], theme: Theme, cache: RenderCache | None = None,
-               workers: int | None = None, stamp: str | None = None) -> dict[str, bytes]:
+               workers: int | None = None, stamp: str | None = None,
+               kept: Callable[[str, str], bool] | None = None) -> dict[str, bytes | Kept]:
     """Render every page (or reuse its cached bytes); raise SiteError on template errors.
 
     `stamp` hashes what every page shows besides its papers (plan's settings, profile and
-    citations hash): list items rendered under the same stamp are reused.
+    citations hash): list items rendered under the same stamp are reused. `kept(output, key)`
+    says a page's file in the output folder is already right (manifest.py): such a page is
+    not rendered, and its bytes are KEPT.
     Past PARALLEL_RENDER_MIN pages to render, they are rendered by `workers` processes (default:
     one per CPU); the result is the same, byte for byte, whatever the number of workers."""
     cache = cache if cache is not None else RenderCache()
@@ -54,6 +58,10 @@ def render_all(pages: list[Page], theme: Theme, cache: RenderCache | None = None
         lambda context, papers: Markup("").join(paper_item(context, p) for p in papers))
     stale = [page for page in pages
              if (hit := cache.entries.get(page.output)) is None or hit[0] != page.key]
+    if kept is not None:
+        for page in [page for page in stale if kept(page.output, page.key)]:
+            cache.entries[page.output] = (page.key, KEPT)
+        stale = [page for page in stale if cache.entries.get(page.output, ("",))[0] != page.key]
     global _theme
     _theme = theme
     try:

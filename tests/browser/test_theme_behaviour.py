@@ -130,7 +130,10 @@ def test_page_follows_the_system_theme_without_a_choice(server, open_page):
     assert page.get_attribute(".theme-toggle", "aria-pressed") == "true"
     page.emulate_media(color_scheme="light")
     assert background(page) == LIGHT_BG
-    assert page.get_attribute(".theme-toggle", "aria-pressed") == "false"
+    # The toggle's state follows in a matchMedia "change" listener, after the CSS switched.
+    page.wait_for_function(
+        "document.querySelector('.theme-toggle').getAttribute('aria-pressed') === 'false'",
+        timeout=5000)
 
 
 def test_theme_toggle_choice_persists_across_reloads_and_pages(server, open_page):

@@ -114,7 +114,7 @@ def test_filter_result_is_complete_once_the_list_is_not_busy(big_papers_page):
 
 def test_chips_on_10000_papers_under_50_ms_per_click(big_papers_page):
     page = big_papers_page
-    runs = [page.evaluate(TIME_CHIPS) for _ in range(3)]
+    runs = [page.evaluate(TIME_CHIPS) for _ in range(5)]   # medians of 5: a CI hiccup is not a slow filter
     per_click = [statistics.median(times) for times in zip(*runs)]
     print(f"\nchips, {PAPERS} papers: slowest click {max(per_click):.1f} ms")
     assert max(per_click) < BUDGET_MS

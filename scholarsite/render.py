@@ -54,8 +54,10 @@ def render_all(pages: list[Page], theme: Theme, cache: RenderCache | None = None
     cache.items_stamp = items_stamp
     paper_item = _paper_item_function(theme, cache.items)
     theme.env.globals["paper_item"] = paper_item
+    # The items are Markup already: a plain join, marked safe once (Markup.join would escape
+    # each of them again, a third of a title edit's time at 10,000 papers).
     theme.env.globals["paper_items"] = jinja2.pass_context(
-        lambda context, papers: Markup("").join(paper_item(context, p) for p in papers))
+        lambda context, papers: Markup("".join([paper_item(context, p) for p in papers])))
     stale = [page for page in pages
              if (hit := cache.entries.get(page.output)) is None or hit[0] != page.key]
     if kept is not None:

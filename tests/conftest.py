@@ -37,3 +37,24 @@ def run_cli(monkeypatch, capsys):
         out, err = capsys.readouterr()
         return code, out, err
     return run
+
+
+@pytest.fixture
+def import_rejected(tmp_path: Path, monkeypatch, capsys):
+    """import_rejected(data_dir)(name, *extra, text=None) -> stderr: import a fixture file (or
+    `text`) from tmp_path, assert exit 1 with nothing written, and give what it printed."""
+    def bind(data_dir: Path):
+        def run(name: str, *extra: str, text: str | None = None) -> str:
+            source = tmp_path / name
+            if text is None:
+                shutil.copy(data_dir / name, source)
+            else:
+                source.write_text(text, encoding="utf-8")
+            monkeypatch.chdir(tmp_path)
+            code = main(["import", name, "--content", "content", *extra])
+            out, err = capsys.readouterr()
+            assert (code, out) == (1, "")
+            assert not (tmp_path / "content").exists()
+            return err
+        return run
+    return bind

@@ -30,21 +30,9 @@ def paper(tmp_path: Path, slug: str) -> tuple[dict, str]:
 
 
 @pytest.fixture
-def rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+def rejected(import_rejected):
     """Import a fixture from tmp_path; assert exit 1 and nothing written; give stderr."""
-    def run(name: str, *extra: str, text: str | None = None) -> str:
-        source = tmp_path / name
-        if text is None:
-            shutil.copy(DATA / name, source)
-        else:
-            source.write_text(text, encoding="utf-8")
-        monkeypatch.chdir(tmp_path)
-        code = main(["import", name, "--content", "content", *extra])
-        out, err = capsys.readouterr()
-        assert (code, out) == (1, "")
-        assert not (tmp_path / "content").exists()
-        return err
-    return run
+    return import_rejected(DATA)
 
 
 # ---- Real files: al-folio's papers.bib ---------------------------------------------------

@@ -8,25 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from scholarsite.cli import main
 from scholarsite.content import load_paper, load_site
 from scholarsite.errors import display_path
-from scholarsite.frontmatter_yaml import read_document
+
+from import_support import paper, run_import
 
 DATA = Path(__file__).parent / "data" / "arxiv"
 SAMPLE = Path(__file__).parent / "data" / "sample"
 FEED = DATA / "query-au-tian.xml"
 FEED_2025 = DATA / "query-2025-format.xml"
-
-
-def run_import(tmp_path: Path, source: Path, *extra: str) -> int:
-    return main(["import", str(source), "--content", str(tmp_path / "content"), *extra])
-
-
-def paper(tmp_path: Path, slug: str) -> tuple[dict, str]:
-    doc, problems = read_document(tmp_path / "content" / "papers" / f"{slug}.md")
-    assert problems == []
-    return doc.meta, doc.body
 
 
 @pytest.fixture

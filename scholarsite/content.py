@@ -167,11 +167,12 @@ def parse_profile(path: Path) -> tuple[Profile | None, list[Problem]]:
         fingerprint=_fingerprint(doc.header_text, doc.body)), problems
 
 
-def load_papers(paths: list[Path], complete: bool = False
+def load_papers(paths: list[Path], complete: bool = False, save: bool = True
                 ) -> list[tuple[Paper | None, list[Problem]]]:
     """`load_paper` for many files at once: the papers the persistent cache does not hold are
-    parsed in worker processes when there are many, then the cache is saved. `complete`: these
-    are all the papers, so cache entries of other (deleted or edited) papers are dropped."""
+    parsed in worker processes when there are many, then the cache is saved (unless `save` is
+    false: the caller saves it later). `complete`: these are all the papers, so cache entries
+    of other (deleted or edited) papers are dropped."""
     paths = [Path(p) for p in paths]
     cache = paper_cache.for_paper(paths[0]) if paths else None
     if cache is None:
@@ -187,7 +188,8 @@ def load_papers(paths: list[Path], complete: bool = False
     for key, path in zip(keys, paths):
         result = parsed.get((key, path)) or (cache.get(key, path) if key is not None else None)
         results.append(result or load_paper(path))
-    cache.save(prune=complete)
+    if save:
+        cache.save(prune=complete)
     return results
 
 
@@ -241,5 +243,5 @@ def parse_paper(path: Path) -> tuple[Paper | None, list[Problem]]:
         citations=values.get("citations"), affiliation=values.get("affiliation"),
         selected=bool(values.get("selected")), tags=tuple(values.get("tags") or ()),
         extra=extra, lines=doc.lines, abstract_md=doc.body, abstract_html=abstract_html,
-        title_html=title_html, fingerprint=_fingerprint(doc.header_text, doc.body),
-        meta_fingerprint=_fingerprint(doc.header_text)), problems
+        title_html=title_html, fingerprint=_fingerprint(slug, doc.header_text, doc.body),
+        meta_fingerprint=_fingerprint(slug, doc.header_text)), problems

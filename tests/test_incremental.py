@@ -117,9 +117,39 @@ def edit_site(root: Path) -> list[Path]:
     return [path]
 
 
+def rename_paper(root: Path) -> list[Path]:
+    """One file goes, another comes, in the same save: as many papers as before."""
+    old = root / "content/papers/graph-priors.md"
+    new = root / "content/papers/graph-priors-revisited.md"
+    old.rename(new)
+    return [old, new]
+
+
+def edit_two_papers(root: Path) -> list[Path]:
+    """An abstract in one paper and a title in another, seen by the same rebuild."""
+    first = root / "content/papers/prompt-learning.md"
+    first.write_text(first.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    second = root / "content/papers/unicode-names.md"
+    replace(second, "title: Müller–Ñandú Networks", "title: Müller–Ñandú Nets")
+    return [first, second]
+
+
+def edit_abstract_again(root: Path) -> list[Path]:
+    path = root / "content/papers/quantum-walks.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nAnd a last sentence.\n", encoding="utf-8")
+    return [path]
+
+
+def edit_category_name(root: Path) -> list[Path]:
+    path = root / "content/site.yml"
+    replace(path, "LG: Learning", "LG: Machine Learning")
+    return [path]
+
+
 EDITS: list[Callable[[Path], list[Path]]] = [
     edit_abstract, edit_title, edit_date, edit_category, add_paper, delete_paper, edit_template,
-    edit_partial, edit_stylesheet, add_file, edit_profile, edit_site]
+    edit_partial, edit_stylesheet, add_file, edit_profile, edit_site, rename_paper,
+    edit_two_papers, edit_category_name, edit_abstract_again]
 
 
 def full_build(root: Path, name: str) -> Path:

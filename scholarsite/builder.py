@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from . import cache as paper_cache
 from . import content as C
 from . import manifest
 from .errors import Problem, SiteError, problem, warning
-from .models import Site
+from .models import Site, paper_order
 from .pages import NO_BASE_URL, PlanMemo, plan
 from .render import RenderCache, render_all
 from .theme import Theme, load_theme
-from .writer import WriteReport, check_output_dir, write_site
+from .writer import Output, WriteReport, check_output_dir
 
 
 @dataclass
@@ -73,9 +74,17 @@ class Builder:
         self.site: Site | None = None
         # What the last rebuild read and wrote; None (or a missing key) means "read again".
         self._sources: dict[str, _Source] = {}      # "site.yml", "profile.md", "papers/x.md", ...
+        self._noisy: set[str] = set()                # those of _sources with problems
         self._paper_names: set[str] | None = None
+        self._rels: list[str] | None = None         # "papers/x.md" of _paper_names, sorted
+        self._replaced: dict[str, _Source] = {}     # papers forgotten since the last rebuild
+        self._last_site: Site | None = None         # the last Site made, kept while no paper
+        self._position: dict[str, int] | None = None  # is added or removed; slug -> index in it
         self._assets: dict[str, Path] | None = None  # static/... and files/... -> source file
-        self._written: dict[str, bytes | Path] | None = None
+        self._output = Output(self.output_dir)
+        self._pages: set[str] = set()                # the pages of the last write
+        self._extras: dict[str, bytes | Path] = {}  # the other files of this write
+        self._previous_extras: dict[str, bytes | Path] = {}   # and of the last one
         self._ok = False                             # did the last rebuild succeed?
 
     def rebuild(self, changed: Iterable[Path | str] | None = None) -> Report:
@@ -100,17 +109,28 @@ class Builder:
             self.theme = load_theme(self.themes_dir, site.config.theme, _template_cache(self.content_dir))
             self._assets = None
         pages = plan(site, self.theme, build_date(), self.plan_memo)
-        first = self._written is None    # a new process: files from an earlier one may be right
+        first = self._output.files is None   # a new process: files from an earlier one may be right
         record = manifest.for_output(self.content_dir, self.output_dir) if first else None
-        rendered = render_all(pages, self.theme, self.cache, stamp=self.plan_memo.common,
-                              kept=record.kept if record else None)
+        existed = self.output_dir.exists()
+        try:
+            staged = render_all(pages, self.theme, self._output, self.cache,
+                                stamp=self.plan_memo.common, kept=record.kept if record else None)
+        except SiteError:
+            if not existed and self.output_dir.is_dir() and not any(self.output_dir.iterdir()):
+                self.output_dir.rmdir()     # made for the staged pages, now removed
+            raise
+        if self.plan_memo.same_outputs and self._pages:
+            outputs = self._pages
+        else:
+            outputs = {page.output for page in pages}
+            for rel in self.cache.entries.keys() - outputs:
+                del self.cache.entries[rel]
         relist = self._assets is None
-        files: dict[str, bytes | Path] = dict(self._asset_files())
-        files.update(rendered)
-        files[".nojekyll"] = b""
+        self._extras = dict(self._asset_files())
+        self._extras[".nojekyll"] = b""
         if site.config.cname:
-            files["CNAME"] = site.config.cname.encode() + b"\n"
-        write, written = self._write(files, compare_assets=relist)
+            self._extras["CNAME"] = site.config.cname.encode() + b"\n"
+        write, written = self._write(staged, outputs, compare_assets=relist)
         if record is not None:
             record.save(self.cache.entries)
         self.site = site
@@ -123,10 +143,15 @@ class Builder:
 
     def _forget_all(self) -> None:
         self._sources.clear()
+        self._noisy.clear()
         self._paper_names = None
+        self._rels = None
+        self._last_site = None
+        self._replaced.clear()
         self.theme = None
         self._assets = None
-        self._written = None
+        self._output = Output(self.output_dir)
+        self._previous_extras = {}
 
     def _forget(self, changed: Iterable[Path | str]) -> set[str]:
         """Drop what the changed paths invalidate; return the kinds touched: source, theme, asset."""
@@ -143,11 +168,18 @@ class Builder:
                 elif rel in (C.SITE_FILE, C.PROFILE_FILE, C.METRICS_FILE):
                     kinds.add("source")
                     self._sources.pop(rel, None)
+                    self._noisy.discard(rel)
                 elif _is_paper(rel):
                     kinds.add("source")
-                    self._sources.pop(rel, None)
+                    old = self._sources.pop(rel, None)
+                    self._noisy.discard(rel)
+                    if old is not None:
+                        self._replaced.setdefault(rel, old)
                     if self._paper_names is not None:
+                        names = len(self._paper_names)
                         (self._paper_names.add if path.is_file() else self._paper_names.discard)(path.name)
+                        if len(self._paper_names) != names:
+                            self._rels = None
                 continue
             for folder in theme_dirs:
                 if path.is_relative_to(folder):
@@ -167,30 +199,76 @@ class Builder:
         profile = self._read(C.PROFILE_FILE, C.load_profile)
         if self._paper_names is None:
             self._paper_names = {path.name for path in C.paper_paths(self.content_dir)}
+            self._rels = None
             for rel in [rel for rel in self._sources if _is_paper(rel)]:
                 if rel.split("/", 1)[1] not in self._paper_names:
                     del self._sources[rel]
-        rels = [f"{C.PAPERS_DIR}/{name}" for name in sorted(self._paper_names)]
+                    self._noisy.discard(rel)
+        if self._rels is None:
+            self._rels = [f"{C.PAPERS_DIR}/{name}" for name in sorted(self._paper_names)]
+            self._last_site = None
+        rels = self._rels
         missing = [rel for rel in rels if rel not in self._sources]   # in one batch: cache, workers
+        full = len(missing) == len(rels)
         loaded = C.load_papers([self.content_dir / rel for rel in missing],
-                               complete=len(missing) == len(rels))
+                               complete=full, save=full)
         for rel, result in zip(missing, loaded):
-            self._sources[rel] = _Source(*result)
-        papers = [self._read(rel, C.load_paper) for rel in rels]
+            self._store(rel, _Source(*result))
         citations = self._read(C.METRICS_FILE, lambda _: C.load_citations(self.content_dir))
         # The order of content.load_site: settings, profile, papers by path, metrics.
-        problems = [p for rel in (C.SITE_FILE, C.PROFILE_FILE, *rels, C.METRICS_FILE)
+        problems = [p for rel in sorted(self._noisy, key=_reading_order)
                     for p in self._sources[rel].problems]
         errors = [p for p in problems if p.is_error]
         if errors or config is None or profile is None:
-            raise SiteError(sorted(errors))
-        return Site(config, profile, [p for p in papers if p is not None], citations), problems
+            raise SiteError(sorted(errors))   # _replaced stays: the last good order still holds
+        return self._make_site(config, profile, citations, rels), problems
+
+    def _make_site(self, config: Any, profile: Any, citations: Any, rels: list[str]) -> Site:
+        """The Site of the papers read. When the only changes since the last site are papers
+        edited in place whose sort key is unchanged (an abstract edit), the last order is kept
+        with the new paper objects substituted, instead of sorting again; so are the category
+        groups when each paper kept its category."""
+        replaced, self._replaced = self._replaced, {}
+        last = self._last_site
+        if last is not None:
+            swaps = [(old.value, self._sources[rel].value) for rel, old in replaced.items()]
+            if all(old is not None and new is not None and paper_order(old) == paper_order(new)
+                   for old, new in swaps):
+                if self._position is None:
+                    self._position = {p.slug: i for i, p in enumerate(last.papers)}
+                papers = list(last.papers)
+                for old, new in swaps:
+                    papers[self._position[old.slug]] = new
+                site = Site(config, profile, papers, citations, presorted=True)
+                if config is last.config and all(old.category == new.category for old, new in swaps):
+                    site.carry_groups(last, swaps)
+                self._last_site = site
+                return site
+        site = Site(config, profile, [p for rel in rels if (p := self._sources[rel].value) is not None],
+                    citations)
+        self._position = None
+        self._last_site = site
+        return site
+
+    def save_cache(self) -> None:
+        """Save the paper cache's new entries. A full rebuild saves them itself; after an
+        incremental one, `serve` calls this once the browser has been told to reload, so the
+        pickling is not in the way of the edit."""
+        cache = paper_cache.for_content(self.content_dir)
+        if cache is not None:
+            cache.save()
 
     def _read(self, rel: str, load: Callable[[Path], tuple[Any, list[Problem]]]) -> Any:
         source = self._sources.get(rel)
         if source is None:
-            source = self._sources[rel] = _Source(*load(self.content_dir / rel))
+            source = self._store(rel, _Source(*load(self.content_dir / rel)))
         return source.value
+
+    def _store(self, rel: str, source: "_Source") -> "_Source":
+        self._sources[rel] = source
+        if source.problems:
+            self._noisy.add(rel)
+        return source
 
     # Writing: assets, and only the files that differ from the last write.
 
@@ -207,21 +285,25 @@ class Builder:
 
     def _copy_assets(self, start: float) -> Report:
         """Only stylesheets, scripts or content/files changed: copy them and render nothing."""
-        files = {rel: data for rel, data in self._written.items() if not isinstance(data, Path)}
-        files.update(self._asset_files())
-        write, written = self._write(files, compare_assets=True)
+        extras = {rel: data for rel, data in self._extras.items() if not isinstance(data, Path)}
+        extras.update(self._asset_files())
+        self._extras = extras
+        write, written = self._write([], self._pages, compare_assets=True)
         self.cache.rendered = 0
         return Report(pages=len(self.cache.entries), papers=len(self.site.papers),
                       categories=len(self.site.by_category), write=write,
                       seconds=time.perf_counter() - start, output=self.output_dir, changed=written)
 
-    def _write(self, files: dict[str, bytes | Path], compare_assets: bool
-               ) -> tuple[WriteReport, list[str] | None]:
-        """The first write compares every file with the disk; later ones compare with the
-        last write. Returns the report and the paths changed (None after a first write)."""
-        first = self._written is None
-        report = write_site(self.output_dir, files, self._written, compare_assets)
-        self._written = files
+    def _write(self, staged: list[tuple[str, bytes, str | None]], pages: set[str],
+               compare_assets: bool) -> tuple[WriteReport, list[str] | None]:
+        """Swap the staged pages in, write the other files, remove what is no longer made.
+        The first write compares every file with the disk; later ones compare with the last
+        write. Returns the report and the paths changed (None after a first write)."""
+        first = self._output.files is None
+        previous = self._previous_extras
+        report = self._output.finish(staged, pages, self._extras, compare_assets, previous)
+        self._pages = pages
+        self._previous_extras = self._extras
         return report, None if first else report.changed
 
 
@@ -231,6 +313,12 @@ class _Source:
 
     value: Any
     problems: list[Problem]
+
+
+def _reading_order(rel: str) -> tuple[int, str]:
+    """Settings, profile, papers by path, metrics: the order of content.load_site."""
+    first = {C.SITE_FILE: 0, C.PROFILE_FILE: 1, C.METRICS_FILE: 3}
+    return (first.get(rel, 2), rel)
 
 
 def _is_paper(rel: str) -> bool:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -62,8 +62,9 @@ class Paper:
     abstract_md: str = ""
     abstract_html: str = ""
     title_html: str = ""
-    # Hashes of the source: the whole file, and the frontmatter alone. Listings depend only on
-    # the frontmatter, so an abstract edit re-renders the paper page and not the listings.
+    # Hashes of the file name (the URL) with the whole file, and with the frontmatter alone.
+    # Listings depend only on the latter, so an abstract edit re-renders the paper page and not
+    # the listings.
     fingerprint: str = ""
     meta_fingerprint: str = ""
 
@@ -133,17 +134,39 @@ class Category:
         return f"categories/{self.code.lower()}/"
 
 
+def paper_order(paper: Paper) -> tuple[int, str, str]:
+    """The sort key of the site's papers: newest first, then by title, then by slug."""
+    return (-paper.date.toordinal(), paper.title.lower(), paper.slug)
+
+
 @dataclass
 class Site:
-    """Everything the pages are made of. Papers are sorted newest first (then by title)."""
+    """Everything the pages are made of. Papers are sorted newest first (then by title);
+    `presorted=True` says they already are (the builder keeps the order across rebuilds)."""
 
     config: SiteConfig
     profile: Profile
     papers: list[Paper]
     citations: CitationData = field(default_factory=CitationData)
+    presorted: InitVar[bool] = False
 
-    def __post_init__(self) -> None:
-        self.papers = sorted(self.papers, key=lambda p: (-p.date.toordinal(), p.title.lower(), p.slug))
+    def __post_init__(self, presorted: bool) -> None:
+        if not presorted:
+            self.papers = sorted(self.papers, key=paper_order)
+
+    def carry_groups(self, last: "Site", swaps: list[tuple[Paper, Paper]]) -> None:
+        """Take `last`'s category groups, with each (old, new) pair's new paper in its old
+        one's place: for papers edited without a change of date, title or category, whose
+        groups and their order are then the same. Saves a pass over every paper."""
+        groups = list(last.by_category)
+        for old, new in swaps:
+            for c, cat in enumerate(groups):
+                if cat.code == old.category:
+                    papers = list(cat.papers)
+                    papers[next(i for i, p in enumerate(papers) if p is old)] = new
+                    groups[c] = Category(cat.code, cat.name, tuple(papers))
+                    break
+        self.__dict__["by_category"] = groups
 
     def citations_of(self, paper: Paper) -> int | None:
         """A paper's count: metrics.yml's when it has one, else the frontmatter's."""

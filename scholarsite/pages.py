@@ -155,6 +155,10 @@ def code_link(url: str) -> CodeLink:
     return CodeLink(url, host or "files", label)
 
 
+def _meta_fingerprints(papers: tuple[Paper, ...]) -> list[str]:
+    return [p.meta_fingerprint for p in papers]
+
+
 def _hash(*parts: Any) -> str:
     """A short stable hash of the parts' text (one update: listings hash 10,000 parts)."""
     text = "\x00".join(map(str, parts)) + "\x00"
@@ -172,6 +176,30 @@ class PaperDerived:
     code_links: list[CodeLink]
 
 
+@dataclass(frozen=True)
+class LastPlan:
+    """What the last plan was made of, to find what the next one can keep."""
+
+    papers: list[Paper]
+    all_meta: str
+    templates: tuple[str, ...]
+    setting: str
+    bib_keys: dict[str, str]
+    layout: list[tuple[str, str, int]]      # each category's code, name and size
+    paper_list: list["Page"]                 # [page, cite.bib, page, ...] in category order
+    categories: list[Category]
+    base_url: str | None
+
+
+def _edited(papers: list[Paper], last: list[Paper]) -> list[int] | None:
+    """The positions where `papers` holds another object than `last`, when every paper kept
+    its file name and its place; else None."""
+    if len(papers) != len(last):
+        return None
+    edited = [i for i, (a, b) in enumerate(zip(papers, last)) if a is not b]
+    return edited if all(papers[i].slug == last[i].slug for i in edited) else None
+
+
 @dataclass
 class PlanMemo:
     """What plans compute per paper, kept across rebuilds, so that a rebuild after one edit
@@ -186,6 +214,17 @@ class PlanMemo:
         default_factory=dict)
     bib_keys: tuple[str, dict[str, str]] | None = None   # (all frontmatter hash, slug -> key)
     common: str | None = None   # hash of what every page shows: settings, profile, citations
+    last: "LastPlan | None" = None
+    same_outputs: bool = False   # does the last plan make the same files as the one before?
+    # ((all frontmatter hash, common hash), (output, template fingerprint) -> listing key)
+    listings: tuple[Any, dict[tuple[str, str], str]] = (None, {})
+
+    def forget_versions(self, old: tuple[str, str], new: tuple[str, str]) -> None:
+        """A paper's page was planned again: drop what its old version derived."""
+        if old[0] != new[0]:
+            self.derived.pop(old[0], None)
+        if old[1] != new[1]:
+            self.bibtex.pop(old[1], None)
 
     def base_key(self, paper: Paper) -> str:
         """bibtex.base_key, remembered by the paper's frontmatter."""
@@ -226,13 +265,22 @@ class PlanMemo:
 def plan(site: Site, theme: Theme, build_date: dt.date, memo: PlanMemo | None = None
          ) -> list[Page]:
     """Every page of the site, in a stable order. Pass the same `memo` to every rebuild."""
+    memo = memo if memo is not None else PlanMemo()
     config, profile = site.config, site.profile
     highlighter = Highlighter(profile.highlight)
     headline = profile.headline or f"{profile.name}: publications"
     # Everything every page shows: settings, profile (header, nav, highlight), citations.
     common = _hash(__version__, config, profile.fingerprint, site.citations, build_date)
-    metas = [p.meta_fingerprint for p in site.papers]
-    all_meta = _hash(*metas)
+    # Everything listings show of the papers: their frontmatter and file names, in order. When
+    # the papers differ from the last plan's only by objects with the same file name and
+    # frontmatter (an abstract edit), it is the last plan's.
+    last = memo.last
+    edited = _edited(site.papers, last.papers) if last is not None else None
+    if edited is not None and all(site.papers[i].meta_fingerprint == last.papers[i].meta_fingerprint
+                                  for i in edited):
+        all_meta = last.all_meta
+    else:
+        all_meta = _hash(*[p.meta_fingerprint for p in site.papers])
     categories = site.by_category
 
     def base(page_url: str, depth: int, description: str) -> dict[str, Any]:
@@ -243,6 +291,19 @@ def plan(site: Site, theme: Theme, build_date: dt.date, memo: PlanMemo | None = 
 
     def key(template: str, *deps: Any) -> str:
         return _hash(common, theme.template_fingerprint(template), *deps)
+
+    # Keys of listings that hash something of every paper: the same while every page's common
+    # part and every paper's frontmatter are (after an abstract edit).
+    if memo.listings[0] != (all_meta, common):
+        memo.listings = ((all_meta, common), {})
+    listings = memo.listings[1]
+
+    def listing_key(output: str, template: str, deps: Callable[[], Any]) -> str:
+        k = (output, theme.template_fingerprint(template))
+        hit = listings.get(k)
+        if hit is None:
+            hit = listings[k] = key(template, *deps())
+        return hit
 
     def home() -> HomeContext:
         years = sorted({p.year for p in site.papers})
@@ -279,10 +340,10 @@ def plan(site: Site, theme: Theme, build_date: dt.date, memo: PlanMemo | None = 
     ]
     for cat in categories:
         pages.append(Page(f"{cat.url}index.html", "category.html",
-                          key("category.html", *(p.meta_fingerprint for p in cat.papers)),
+                          listing_key(cat.url, "category.html",
+                                      partial(_meta_fingerprints, cat.papers)),
                           partial(category_page, cat)))
 
-    memo = memo if memo is not None else PlanMemo()
     memo.common = common
     if memo.bib_keys is None or memo.bib_keys[0] != all_meta:   # keys change with frontmatter
         memo.bib_keys = (all_meta, assign_keys(site.papers, memo.base_key))
@@ -304,48 +365,77 @@ def plan(site: Site, theme: Theme, build_date: dt.date, memo: PlanMemo | None = 
                             bibtex=memo.bibtex_of(bib_version, paper, bib_keys[paper.slug], config),
                             bibtex_key=bib_keys[paper.slug])
 
-    paper_pages: dict[str, tuple[tuple[Any, ...], Page, Page, tuple[str, str]]] = {}
-    versions: dict[str, tuple[str, str]] = {}     # slug -> (paper version, bib version)
     templates = (common, theme.template_fingerprint("paper.html"),
                  theme.template_fingerprint("cite.bib"))
-    for cat in categories:
-        ps = cat.papers  # newest first
-        for i, paper in enumerate(ps):
-            newer = ps[i - 1] if i > 0 else None
-            older = ps[i + 1] if i + 1 < len(ps) else None
-            bib_key = bib_keys[paper.slug]
-            # The same paper objects (the builder keeps those of unchanged files) between the
-            # same neighbours: nothing these pages show has changed, reuse them as they are.
-            depends = (paper, newer, older, bib_key, len(ps), cat.name, setting, templates)
-            previous = memo.paper_pages.get(paper.slug)
-            if previous is not None and previous[0] == depends:
-                paper_pages[paper.slug] = previous
-                versions[paper.slug] = previous[3]
-                pages += previous[1:3]
-                continue
-            # The BibTeX depends on the frontmatter only; the page on the whole file.
-            bib_version = f"{paper.slug} {paper.meta_fingerprint} {bib_key} {setting}"
-            version = f"{paper.slug} {paper.fingerprint} {bib_key} {cat.name} {setting}"
-            versions[paper.slug] = (version, bib_version)
-            page = Page(f"{paper.url}index.html", "paper.html",
-                        key("paper.html", version, len(ps), newer and newer.meta_fingerprint,
-                            older and older.meta_fingerprint),
-                        partial(paper_page, paper, cat, newer, older, version, bib_version))
-            cite = Page(f"{paper.url}cite.bib", "cite.bib", key("cite.bib", bib_version),
-                        partial(cite_bib, paper, bib_version))
-            pages += (page, cite)
-            paper_pages[paper.slug] = (depends, page, cite, (version, bib_version))
-    memo.paper_pages = paper_pages
-    memo.keep_only({v for v, _ in versions.values()}, {b for _, b in versions.values()})
+
+    def pair(cat: Category, i: int) -> tuple[tuple[Any, ...], Page, Page, tuple[str, str]]:
+        """The paper page and cite.bib of the i-th paper of a category (newest first)."""
+        ps = cat.papers
+        paper = ps[i]
+        newer = ps[i - 1] if i > 0 else None
+        older = ps[i + 1] if i + 1 < len(ps) else None
+        bib_key = bib_keys[paper.slug]
+        # The same paper objects (the builder keeps those of unchanged files) between the
+        # same neighbours: nothing these pages show has changed, reuse them as they are.
+        depends = (paper, newer, older, bib_key, len(ps), cat.name, setting, templates)
+        previous = memo.paper_pages.get(paper.slug)
+        if previous is not None and previous[0] == depends:
+            return previous
+        # The BibTeX depends on the frontmatter only; the page on the whole file.
+        bib_version = f"{paper.slug} {paper.meta_fingerprint} {bib_key} {setting}"
+        version = f"{paper.slug} {paper.fingerprint} {bib_key} {cat.name} {setting}"
+        page = Page(f"{paper.url}index.html", "paper.html",
+                    key("paper.html", version, len(ps), newer and newer.meta_fingerprint,
+                        older and older.meta_fingerprint),
+                    partial(paper_page, paper, cat, newer, older, version, bib_version))
+        cite = Page(f"{paper.url}cite.bib", "cite.bib", key("cite.bib", bib_version),
+                    partial(cite_bib, paper, bib_version))
+        return depends, page, cite, (version, bib_version)
+
+    layout = [(c.code, c.name, len(c.papers)) for c in categories]
+    if (edited is not None and last.templates == templates and last.setting == setting
+            and last.bib_keys is bib_keys and last.layout == layout):
+        # The same papers in the same categories, and the same settings, templates and
+        # BibTeX keys (an abstract edit): only the papers whose object changed, and their
+        # neighbours in the category, can have new pages; the others keep their place.
+        paper_list = list(last.paper_list)
+        offset = 0
+        for cat, old in zip(categories, last.categories):
+            changed = [i for i, (a, b) in enumerate(zip(cat.papers, old.papers)) if a is not b]
+            for i in sorted({j for i in changed for j in (i - 1, i, i + 1) if 0 <= j < len(cat.papers)}):
+                slug = cat.papers[i].slug
+                entry = pair(cat, i)
+                previous = memo.paper_pages.get(slug)
+                if previous is not None and previous is not entry:
+                    memo.forget_versions(previous[3], entry[3])
+                memo.paper_pages[slug] = entry
+                paper_list[2 * (offset + i)] = entry[1]
+                paper_list[2 * (offset + i) + 1] = entry[2]
+            offset += len(cat.papers)
+    else:
+        paper_pages: dict[str, tuple[tuple[Any, ...], Page, Page, tuple[str, str]]] = {}
+        paper_list = []
+        for cat in categories:
+            for i in range(len(cat.papers)):
+                entry = paper_pages[cat.papers[i].slug] = pair(cat, i)
+                paper_list += entry[1:3]
+        memo.paper_pages = paper_pages
+        memo.keep_only({e[3][0] for e in paper_pages.values()}, {e[3][1] for e in paper_pages.values()})
+    # The same files as the last plan when every paper kept its file name.
+    memo.same_outputs = edited is not None and last.base_url == config.base_url
+    memo.last = LastPlan(site.papers, all_meta, templates, setting, bib_keys, layout,
+                         paper_list, categories, config.base_url)
+    pages += paper_list
 
     def papers_bib() -> PaperContext:
         return PaperContext(**base("papers.bib", 0, ""), bibtex="\n".join(
-            memo.bibtex_of(versions[p.slug][1], p, bib_keys[p.slug], config) for p in site.papers))
+            memo.bibtex_of(memo.paper_pages[p.slug][3][1], p, bib_keys[p.slug], config)
+            for p in site.papers))
 
     feed = site.papers[:FEED_SIZE]
     pages += [
-        Page("papers.bib", "papers.bib",
-             key("papers.bib", *(versions[p.slug][1] for p in site.papers)), papers_bib),
+        # Every entry is made of the frontmatter and the settings; the keys of all frontmatter.
+        Page("papers.bib", "papers.bib", key("papers.bib", all_meta, setting), papers_bib),
         Page("feed.xml", "feed.xml", key("feed.xml", *(p.fingerprint for p in feed)),
              lambda: ListContext(**base("feed.xml", 0, headline), title=config.title,
                                  papers=feed, categories=categories)),
@@ -356,7 +446,9 @@ def plan(site: Site, theme: Theme, build_date: dt.date, memo: PlanMemo | None = 
     if config.base_url:
         pages += [
             Page("sitemap.xml", "sitemap.xml",
-                 key("sitemap.xml", *((p.slug, p.date, p.category) for p in site.papers)),
+                 listing_key("sitemap.xml", "sitemap.xml",
+                             lambda: [f"{p.slug} {p.date.isoformat()} {p.category}"
+                                      for p in site.papers]),
                  lambda: ListContext(**base("sitemap.xml", 0, ""), papers=site.papers,
                                      categories=categories)),
             Page("robots.txt", "robots.txt", key("robots.txt"),

@@ -1,7 +1,7 @@
-"""Render planned pages through the theme: [Page] -> {output path: bytes}.
+"""Render planned pages through the theme, staging each one in the output folder.
 
-A page whose key matches the previous render is not rendered again: the previous bytes are
-reused. That is what makes rebuilds incremental, and it cannot make them differ from a full
+A page whose key matches the previous render is not rendered again: the file already holds
+its bytes. That is what makes rebuilds incremental, and it cannot make them differ from a full
 build, because the key covers everything the page shows.
 """
 from __future__ import annotations
@@ -18,6 +18,7 @@ from .models import Paper
 from .pages import Page
 from .parallel import map_ordered
 from .theme import Theme
+from .writer import Output
 
 
 ITEM_TEMPLATE = "partials/paper_item.html"
@@ -25,29 +26,29 @@ ITEM_TEMPLATE = "partials/paper_item.html"
 
 @dataclass
 class RenderCache:
-    """Output path -> (key, bytes) of the last successful render, and the rendered list items
-    (paper slug, frontmatter fingerprint, root) -> HTML, valid while `items_stamp` holds."""
+    """Output path -> (key, digest of the bytes, or KEPT) of the last successful render, and
+    the rendered list items (paper slug, frontmatter fingerprint, root) -> HTML, valid while
+    `items_stamp` holds."""
 
-    entries: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    entries: dict[str, tuple[str, bytes | Kept]] = field(default_factory=dict)
     items: dict[tuple[str, str, str], Markup] = field(default_factory=dict)
     items_stamp: Any = None
     rendered: int = 0
-    reused: int = 0
 
 
-def render_all(pages: list[Page], theme: Theme, cache: RenderCache | None = None,
+def render_all(pages: list[Page], theme: Theme, output: Output, cache: RenderCache | None = None,
                workers: int | None = None, stamp: str | None = None,
-               kept: Callable[[str, str], bool] | None = None) -> dict[str, bytes | Kept]:
-    """Render every page (or reuse its cached bytes); raise SiteError on template errors.
+               kept: Callable[[str, str], bool] | None = None) -> list[tuple[str, bytes, str | None]]:
+    """Render the pages whose key changed and stage them in `output` (writer.Output); return
+    what was staged, for `output.finish`. Raise SiteError on template errors, staging nothing.
 
     `stamp` hashes what every page shows besides its papers (plan's settings, profile and
     citations hash): list items rendered under the same stamp are reused. `kept(output, key)`
     says a page's file in the output folder is already right (manifest.py): such a page is
-    not rendered, and its bytes are KEPT.
-    Past PARALLEL_RENDER_MIN pages to render, they are rendered by `workers` processes (default:
-    one per CPU); the result is the same, byte for byte, whatever the number of workers."""
+    not rendered. Past PARALLEL_RENDER_MIN pages to render, they are rendered and staged by
+    `workers` processes (default: one per CPU), which send back only a hash of each page; the
+    result is the same, byte for byte, whatever the number of workers."""
     cache = cache if cache is not None else RenderCache()
-    cache.rendered = cache.reused = 0
     items_stamp = (stamp, _item_fingerprint(theme)) if stamp is not None else None
     if items_stamp is None or items_stamp != cache.items_stamp:
         cache.items = {}
@@ -58,37 +59,31 @@ def render_all(pages: list[Page], theme: Theme, cache: RenderCache | None = None
     # each of them again, a third of a title edit's time at 10,000 papers).
     theme.env.globals["paper_items"] = jinja2.pass_context(
         lambda context, papers: Markup("".join([paper_item(context, p) for p in papers])))
+    entries = cache.entries
     stale = [page for page in pages
-             if (hit := cache.entries.get(page.output)) is None or hit[0] != page.key]
+             if (hit := entries.get(page.output)) is None or hit[0] != page.key]
     if kept is not None:
         for page in [page for page in stale if kept(page.output, page.key)]:
-            cache.entries[page.output] = (page.key, KEPT)
-        stale = [page for page in stale if cache.entries.get(page.output, ("",))[0] != page.key]
-    global _theme
-    _theme = theme
+            entries[page.output] = (page.key, KEPT)
+        stale = [page for page in stale if entries.get(page.output, ("",))[0] != page.key]
+    global _theme, _output
+    _theme, _output = theme, output
     try:
         for name in sorted({page.template for page in stale}):   # compile once, before forking
             _get_template(name)
         results = map_ordered(_render_page, stale, PARALLEL_RENDER_MIN, workers)
     finally:
-        _theme = None
+        _theme = _output = None
+    staged = [(page.output, *result) for page, result in zip(stale, results)
+              if not isinstance(result, Problem)]
     problems = [result for result in results if isinstance(result, Problem)]
     if problems:
+        output.discard(staged)
         raise SiteError(problems)
-    rendered = {page.output: (page.key, data) for page, data in zip(stale, results)}
-    out: dict[str, bytes] = {}
-    fresh: dict[str, tuple[str, bytes]] = {}
-    for page in pages:
-        entry = rendered.get(page.output)
-        if entry is None:
-            entry = cache.entries[page.output]
-            cache.reused += 1
-        else:
-            cache.rendered += 1
-        out[page.output] = entry[1]
-        fresh[page.output] = entry
-    cache.entries = fresh
-    return out
+    for page, (_, digest, _) in zip(stale, staged):
+        entries[page.output] = (page.key, digest)
+    cache.rendered = len(stale)
+    return staged
 
 
 def _item_fingerprint(theme: Theme) -> str | None:
@@ -121,6 +116,7 @@ def _paper_item_function(theme: Theme, items: dict[tuple[str, str, str], Markup]
 
 PARALLEL_RENDER_MIN = 1000   # pages to render below which a process pool costs more than it saves
 _theme: Theme | None = None  # the theme render_all is using, inherited by forked workers
+_output: Output | None = None  # where they stage the pages
 
 
 def _get_template(name: str) -> jinja2.Template:
@@ -136,11 +132,13 @@ def _get_template(name: str) -> jinja2.Template:
                                  f"{theme.name!r} ({', '.join(str(d) for d in theme.dirs)})")]) from None
 
 
-def _render_page(page: Page) -> bytes | Problem:
-    """One page's bytes, or the Problem of an undefined value (runs in a worker process too,
-    so it returns the problem rather than raising it)."""
+def _render_page(page: Page) -> tuple[bytes, str | None] | Problem:
+    """Render one page and stage it: (digest, temporary file or None), or the Problem of an
+    undefined value (runs in a worker process too, so it returns the problem rather than
+    raising it)."""
     try:
-        return _get_template(page.template).render(page.context_dict()).encode("utf-8")
+        data = _get_template(page.template).render(page.context_dict()).encode("utf-8")
+        return _output.stage(page.output, data)
     except jinja2.UndefinedError as exc:
         return problem(page.template, _template_line(exc), None,
                        f"while rendering {page.output}: {exc.message}")

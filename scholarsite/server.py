@@ -131,6 +131,7 @@ class LiveSite:
         elif rendered or was_broken:
             pages = [rel for rel in rendered if rel.endswith(".html")]
             reload("/" + pages[0] if pages else "*")
+        self.builder.save_cache()   # after the reload is on its way
 
     def _fail(self, problems: list[Problem]) -> None:
         self.problems = problems

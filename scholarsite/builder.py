@@ -18,7 +18,7 @@ from . import cache as paper_cache
 from . import content as C
 from . import manifest
 from .errors import Problem, SiteError, problem, warning
-from .models import Site, paper_order
+from .models import Paper, Site, paper_order
 from .pages import NO_BASE_URL, PlanMemo, plan
 from .render import RenderCache, render_all
 from .theme import Theme, load_theme
@@ -98,7 +98,8 @@ class Builder:
             self._forget_all()
         elif self._forget(changed) == {"asset"} and self._ok:
             return self._copy_assets(start)
-        self._ok = False
+        # After a successful rebuild, only the pages plan() makes anew can need rendering.
+        incremental, self._ok = self._ok and changed is not None, False
         site, warnings = self._load_site()
         if not site.config.base_url:
             warnings.append(warning(self.content_dir / C.SITE_FILE, None, "base_url", NO_BASE_URL))
@@ -114,7 +115,8 @@ class Builder:
         existed = self.output_dir.exists()
         try:
             staged = render_all(pages, self.theme, self._output, self.cache,
-                                stamp=self.plan_memo.common, kept=record.kept if record else None)
+                                stamp=self.plan_memo.common, kept=record.kept if record else None,
+                                candidates=self.plan_memo.replanned if incremental else None)
         except SiteError:
             if not existed and self.output_dir.is_dir() and not any(self.output_dir.iterdir()):
                 self.output_dir.rmdir()     # made for the staged pages, now removed
@@ -225,30 +227,43 @@ class Builder:
 
     def _make_site(self, config: Any, profile: Any, citations: Any, rels: list[str]) -> Site:
         """The Site of the papers read. When the only changes since the last site are papers
-        edited in place whose sort key is unchanged (an abstract edit), the last order is kept
-        with the new paper objects substituted, instead of sorting again; so are the category
-        groups when each paper kept its category."""
+        edited in place that keep their place in the order (an abstract edit, most title
+        edits), the last order is kept with the new paper objects substituted, instead of
+        sorting again; so are the category groups when each paper kept its category."""
         replaced, self._replaced = self._replaced, {}
         last = self._last_site
-        if last is not None:
+        papers = swaps = None
+        if last is not None:    # the same files as the last site: each replaced one is read
             swaps = [(old.value, self._sources[rel].value) for rel, old in replaced.items()]
-            if all(old is not None and new is not None and paper_order(old) == paper_order(new)
-                   for old, new in swaps):
-                if self._position is None:
-                    self._position = {p.slug: i for i, p in enumerate(last.papers)}
-                papers = list(last.papers)
-                for old, new in swaps:
-                    papers[self._position[old.slug]] = new
-                site = Site(config, profile, papers, citations, presorted=True)
-                if config is last.config and all(old.category == new.category for old, new in swaps):
-                    site.carry_groups(last, swaps)
-                self._last_site = site
-                return site
-        site = Site(config, profile, [p for rel in rels if (p := self._sources[rel].value) is not None],
-                    citations)
-        self._position = None
+            papers = self._substituted(last, swaps)
+        if papers is not None:
+            site = Site(config, profile, papers, citations, presorted=True)
+            if config is last.config and all(old.category == new.category for old, new in swaps):
+                site.carry_groups(last, swaps)
+        else:
+            site = Site(config, profile,
+                        [p for rel in rels if (p := self._sources[rel].value) is not None], citations)
+            self._position = None
         self._last_site = site
         return site
+
+    def _substituted(self, last: Site, swaps: list[tuple[Any, Any]]) -> list[Paper] | None:
+        """`last.papers` with each (old, new) pair's new paper in its old one's place, when
+        that keeps them sorted; else None."""
+        if any(old is None or new is None for old, new in swaps):
+            return None
+        if self._position is None:
+            self._position = {p.slug: i for i, p in enumerate(last.papers)}
+        papers = list(last.papers)
+        at = []
+        for old, new in swaps:
+            at.append(self._position[old.slug])
+            papers[at[-1]] = new
+        # Still sorted when each new paper sits between its neighbours.
+        if all(paper_order(papers[i - 1]) < paper_order(papers[i])
+               for j in at for i in (j, j + 1) if 0 < i < len(papers)):
+            return papers
+        return None
 
     def save_cache(self) -> None:
         """Save the paper cache's new entries. A full rebuild saves them itself; after an

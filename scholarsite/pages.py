@@ -15,7 +15,9 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field, fields
 from functools import partial
-from typing import Any, Callable
+from itertools import compress
+from operator import is_not
+from typing import Any, Callable, Sequence
 from urllib.parse import urlsplit
 
 from . import __version__
@@ -196,8 +198,14 @@ def _edited(papers: list[Paper], last: list[Paper]) -> list[int] | None:
     its file name and its place; else None."""
     if len(papers) != len(last):
         return None
-    edited = [i for i, (a, b) in enumerate(zip(papers, last)) if a is not b]
+    edited = _differ(papers, last)
     return edited if all(papers[i].slug == last[i].slug for i in edited) else None
+
+
+def _differ(a: Sequence[Any], b: Sequence[Any]) -> list[int]:
+    """The positions where two sequences of the same length hold different objects (a pass
+    that runs in C: it is made for every rebuild over every paper)."""
+    return list(compress(range(len(a)), map(is_not, a, b)))
 
 
 @dataclass
@@ -216,6 +224,7 @@ class PlanMemo:
     common: str | None = None   # hash of what every page shows: settings, profile, citations
     last: "LastPlan | None" = None
     same_outputs: bool = False   # does the last plan make the same files as the one before?
+    replanned: list["Page"] | None = None   # its pages not kept from the one before; None: all
     # ((all frontmatter hash, common hash), (output, template fingerprint) -> listing key)
     listings: tuple[Any, dict[tuple[str, str], str]] = (None, {})
 
@@ -346,7 +355,15 @@ def plan(site: Site, theme: Theme, build_date: dt.date, memo: PlanMemo | None = 
 
     memo.common = common
     if memo.bib_keys is None or memo.bib_keys[0] != all_meta:   # keys change with frontmatter
-        memo.bib_keys = (all_meta, assign_keys(site.papers, memo.base_key))
+        if edited is not None and memo.bib_keys is not None and all(
+                site.papers[i].date == last.papers[i].date
+                and memo.base_key(site.papers[i]) == memo.base_key(last.papers[i]) for i in edited):
+            keys = memo.bib_keys[1]    # the same names, dates and base keys: the same keys
+        else:
+            keys = assign_keys(site.papers, memo.base_key)
+        # Mostly they do not change: keep the same dict then, which tells the paper pages so.
+        memo.bib_keys = (all_meta, memo.bib_keys[1] if memo.bib_keys and memo.bib_keys[1] == keys
+                         else keys)
     bib_keys = memo.bib_keys[1]
     # What a paper's derived data depends on besides the paper: settings and profile.
     setting = _hash(config, profile.fingerprint)
@@ -399,20 +416,24 @@ def plan(site: Site, theme: Theme, build_date: dt.date, memo: PlanMemo | None = 
         # BibTeX keys (an abstract edit): only the papers whose object changed, and their
         # neighbours in the category, can have new pages; the others keep their place.
         paper_list = list(last.paper_list)
+        replanned: list[Page] | None = []
         offset = 0
         for cat, old in zip(categories, last.categories):
-            changed = [i for i, (a, b) in enumerate(zip(cat.papers, old.papers)) if a is not b]
+            changed = _differ(cat.papers, old.papers) if cat is not old else []
             for i in sorted({j for i in changed for j in (i - 1, i, i + 1) if 0 <= j < len(cat.papers)}):
                 slug = cat.papers[i].slug
                 entry = pair(cat, i)
                 previous = memo.paper_pages.get(slug)
-                if previous is not None and previous is not entry:
-                    memo.forget_versions(previous[3], entry[3])
+                if previous is not entry:
+                    replanned += entry[1:3]
+                    if previous is not None:
+                        memo.forget_versions(previous[3], entry[3])
                 memo.paper_pages[slug] = entry
                 paper_list[2 * (offset + i)] = entry[1]
                 paper_list[2 * (offset + i) + 1] = entry[2]
             offset += len(cat.papers)
     else:
+        replanned = None
         paper_pages: dict[str, tuple[tuple[Any, ...], Page, Page, tuple[str, str]]] = {}
         paper_list = []
         for cat in categories:
@@ -425,6 +446,7 @@ def plan(site: Site, theme: Theme, build_date: dt.date, memo: PlanMemo | None = 
     memo.same_outputs = edited is not None and last.base_url == config.base_url
     memo.last = LastPlan(site.papers, all_meta, templates, setting, bib_keys, layout,
                          paper_list, categories, config.base_url)
+    first_paper = len(pages)
     pages += paper_list
 
     def papers_bib() -> PaperContext:
@@ -454,4 +476,7 @@ def plan(site: Site, theme: Theme, build_date: dt.date, memo: PlanMemo | None = 
             Page("robots.txt", "robots.txt", key("robots.txt"),
                  lambda: BaseContext(**base("robots.txt", 0, ""))),
         ]
+    # Every page but the paper pages kept from the last plan: the only ones whose key may differ.
+    memo.replanned = None if replanned is None else (
+        pages[:first_paper] + replanned + pages[first_paper + len(paper_list):])
     return pages

@@ -27,25 +27,27 @@ ITEM_TEMPLATE = "partials/paper_item.html"
 @dataclass
 class RenderCache:
     """Output path -> (key, digest of the bytes, or KEPT) of the last successful render, and
-    the rendered list items (paper slug, frontmatter fingerprint, root) -> HTML, valid while
+    the rendered list items, root -> paper frontmatter fingerprint -> HTML, valid while
     `items_stamp` holds."""
 
     entries: dict[str, tuple[str, bytes | Kept]] = field(default_factory=dict)
-    items: dict[tuple[str, str, str], Markup] = field(default_factory=dict)
+    items: dict[str, dict[str, Markup]] = field(default_factory=dict)
     items_stamp: Any = None
     rendered: int = 0
 
 
 def render_all(pages: list[Page], theme: Theme, output: Output, cache: RenderCache | None = None,
                workers: int | None = None, stamp: str | None = None,
-               kept: Callable[[str, str], bool] | None = None) -> list[tuple[str, bytes, str | None]]:
+               kept: Callable[[str, str], bool] | None = None,
+               candidates: list[Page] | None = None) -> list[tuple[str, bytes, str | None]]:
     """Render the pages whose key changed and stage them in `output` (writer.Output); return
     what was staged, for `output.finish`. Raise SiteError on template errors, staging nothing.
 
     `stamp` hashes what every page shows besides its papers (plan's settings, profile and
     citations hash): list items rendered under the same stamp are reused. `kept(output, key)`
     says a page's file in the output folder is already right (manifest.py): such a page is
-    not rendered. Past PARALLEL_RENDER_MIN pages to render, they are rendered and staged by
+    not rendered. `candidates`: the only pages whose key may have changed since the last
+    successful render (plan's `replanned`), to look at instead of every page. Past PARALLEL_RENDER_MIN pages to render, they are rendered and staged by
     `workers` processes (default: one per CPU), which send back only a hash of each page; the
     result is the same, byte for byte, whatever the number of workers."""
     cache = cache if cache is not None else RenderCache()
@@ -53,14 +55,10 @@ def render_all(pages: list[Page], theme: Theme, output: Output, cache: RenderCac
     if items_stamp is None or items_stamp != cache.items_stamp:
         cache.items = {}
     cache.items_stamp = items_stamp
-    paper_item = _paper_item_function(theme, cache.items)
-    theme.env.globals["paper_item"] = paper_item
-    # The items are Markup already: a plain join, marked safe once (Markup.join would escape
-    # each of them again, a third of a title edit's time at 10,000 papers).
-    theme.env.globals["paper_items"] = jinja2.pass_context(
-        lambda context, papers: Markup("".join([paper_item(context, p) for p in papers])))
+    theme.env.globals["paper_item"], theme.env.globals["paper_items"] = \
+        _paper_item_functions(theme, cache.items)
     entries = cache.entries
-    stale = [page for page in pages
+    stale = [page for page in (pages if candidates is None else candidates)
              if (hit := entries.get(page.output)) is None or hit[0] != page.key]
     if kept is not None:
         for page in [page for page in stale if kept(page.output, page.key)]:
@@ -93,25 +91,34 @@ def _item_fingerprint(theme: Theme) -> str | None:
         return None
 
 
-def _paper_item_function(theme: Theme, items: dict[tuple[str, str, str], Markup]):
-    """`{{ paper_item(paper) }}` in listings (`{{ paper_items(papers) }}` for a run of them):
-    partials/paper_item.html rendered once per paper
-    version and page depth. A 10,000-paper site has four listings of every paper; rendering
-    each item once makes them mostly copies, and a title edit re-renders one item.
+def _paper_item_functions(theme: Theme, items: dict[str, dict[str, Markup]]):
+    """`{{ paper_item(paper) }}` in listings, and `{{ paper_items(papers) }}` for a run of
+    them: partials/paper_item.html rendered once per paper version (its frontmatter hash,
+    which covers its file name) and page depth. A 10,000-paper site has four listings of
+    every paper; rendering each item once makes them mostly copies, and a title edit
+    re-renders one item.
 
     The partial sees `paper`, `root`, `site`, `config`, `profile` and `highlight`: the item
     must depend on nothing else, or it would be reused where it differs."""
     @jinja2.pass_context
     def paper_item(context: jinja2.runtime.Context, paper: Paper) -> Markup:
-        key = (paper.slug, paper.meta_fingerprint, context["root"])
-        html = items.get(key)
+        at_root = items.setdefault(context["root"], {})
+        html = at_root.get(paper.meta_fingerprint)
         if html is None:
-            html = items[key] = Markup(theme.env.get_template(ITEM_TEMPLATE).render(
+            html = at_root[paper.meta_fingerprint] = Markup(theme.env.get_template(ITEM_TEMPLATE).render(
                 paper=paper, root=context["root"], site=context["site"],
                 config=context["config"], profile=context["profile"],
                 highlight=context["highlight"]))
         return html
-    return paper_item
+
+    @jinja2.pass_context
+    def paper_items(context: jinja2.runtime.Context, papers: list[Paper]) -> Markup:
+        # The items are Markup already: a plain join, marked safe once (Markup.join would
+        # escape each of them again).
+        get = items.setdefault(context["root"], {}).get
+        return Markup("".join([get(p.meta_fingerprint) or paper_item(context, p) for p in papers]))
+
+    return paper_item, paper_items
 
 
 PARALLEL_RENDER_MIN = 1000   # pages to render below which a process pool costs more than it saves

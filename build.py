@@ -1,6 +1,9 @@
 """Entry point: `python build.py [build|serve|import|new|check|deploy|metrics] ...`."""
+import gc
 import sys
 
-from scholarsite.cli import main
+gc.disable()   # until main() has imported the command: see scholarsite.cli.main
+
+from scholarsite.cli import main  # noqa: E402
 
 sys.exit(main())

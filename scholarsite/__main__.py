@@ -1,5 +1,8 @@
+import gc
 import sys
 
-from scholarsite.cli import main
+gc.disable()   # until main() has imported the command: see scholarsite.cli.main
+
+from scholarsite.cli import main  # noqa: E402
 
 sys.exit(main())

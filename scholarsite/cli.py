@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 
@@ -79,7 +80,21 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """Run one command. Without `argv`, it is this process's own command line (build.py,
+    `python -m scholarsite`, the console script), and main() manages its garbage collector:
+    off while the command's modules are imported (they make many objects and no garbage),
+    then those objects are frozen, so that no collection during the command scans them again
+    (7 % of the instructions of a warm 54-paper build), and collection is on again."""
+    if argv is None:
+        gc.disable()
+        try:
+            return _main(sys.argv[1:], freeze=True)
+        finally:
+            gc.enable()
+    return _main(list(argv), freeze=False)
+
+
+def _main(argv: list[str], freeze: bool) -> int:
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
         argv.insert(0, "build")
     parser = _parser()
@@ -88,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help
         return int(exc.code or 0)
     try:
-        return _dispatch(args)
+        return _dispatch(args, freeze)
     except SiteError as exc:
         for p in exc.problems:
             print(p, file=sys.stderr)
@@ -110,7 +125,7 @@ def _tally(problems) -> str:
             "nothing was written.")
 
 
-def _dispatch(args: argparse.Namespace) -> int:
+def _dispatch(args: argparse.Namespace, freeze: bool = False) -> int:
     # Each command's module is imported only when used: `build` never loads livereload.
     if args.command == "build":
         from .builder import run
@@ -128,4 +143,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .openalex import run
     else:
         raise AssertionError(args.command)
+    if freeze:
+        gc.freeze()
+        gc.enable()
     return run(args)

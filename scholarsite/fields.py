@@ -7,7 +7,6 @@ Schemas for editors are generated from it, so the three cannot drift apart.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -99,6 +98,7 @@ def field_table(fields: tuple[Field, ...]) -> dict[str, Field]:
 
 def suggest(name: str, known: tuple[Field, ...]) -> str:
     """' (did you mean `authors`?)' for a near miss such as `autors`, else ''."""
+    import difflib   # only for a wrong field name: a warm build never needs it
     close = difflib.get_close_matches(name, [f.name for f in known], n=1, cutoff=0.6)
     return f" (did you mean `{close[0]}`?)" if close else ""
 

@@ -8,7 +8,6 @@ the items are processed here, one by one, with the same result.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 import threading
@@ -32,6 +31,7 @@ def worker_count() -> int:
 
 
 def can_fork() -> bool:
+    import multiprocessing   # with socket, selectors, signal: not imported by a build that never forks
     return (sys.platform.startswith("linux") and threading.active_count() == 1
             and multiprocessing.current_process().name == "MainProcess")
 
@@ -44,6 +44,7 @@ def map_ordered(func: Callable[[T], R], items: Sequence[T], min_items: int,
         return [func(x) for x in items]
     global _job
     _job = (func, items)
+    import multiprocessing
     try:
         ctx = multiprocessing.get_context("fork")
         chunk = max(1, len(items) // (workers * 8))

@@ -113,6 +113,7 @@ class Builder:
         first = self._output.files is None   # a new process: files from an earlier one may be right
         record = manifest.for_output(self.content_dir, self.output_dir) if first else None
         existed = self.output_dir.exists()
+        self._output.begin()
         try:
             staged = render_all(pages, self.theme, self._output, self.cache,
                                 stamp=self.plan_memo.common, kept=record.kept if record else None,

@@ -70,6 +70,9 @@ def render_all(pages: list[Page], theme: Theme, output: Output, cache: RenderCac
         for name in sorted({page.template for page in stale}):   # compile once, before forking
             _get_template(name)
         results = map_ordered(_render_page, stale, PARALLEL_RENDER_MIN, workers)
+    except SiteError:
+        output.discard([])
+        raise
     finally:
         _theme = _output = None
     staged = [(page.output, *result) for page, result in zip(stale, results)

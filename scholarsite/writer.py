@@ -61,6 +61,10 @@ class Output:
     `discard()` removes them when the build fails. So nothing visible changes until the whole
     site has rendered, and the rendered site is never held in memory.
 
+    Into a folder that is empty or missing when the build starts (`begin()` says so), pages
+    are written in place instead: nobody reads it yet, and when the build fails `discard()`
+    removes them and the folder is empty again.
+
     `digests` remembers, for each file this process wrote or compared, a hash of its bytes:
     later builds compare with it instead of reading the file. A file it does not know is
     compared with the disk (the first build of a process, or a page a manifest kept)."""
@@ -68,27 +72,42 @@ class Output:
     def __init__(self, folder: Path):
         self.folder = folder
         self.digests: dict[str, bytes] = {}
+        self.fresh = False                     # empty or missing when this build began
         self.files: set[str] | None = None    # every file of the last write; None: not written yet
         self._pages: set[str] | None = None   # the pages and extras it was made of
         self._extras: set[str] = set()
 
+    def begin(self) -> None:
+        """Called before pages are staged: is the folder empty or missing? Then it is marked
+        first, so that a build stopped halfway leaves a folder the next build will take."""
+        self.fresh = self.files is None and (not self.folder.is_dir() or not any(self.folder.iterdir()))
+        if self.fresh:
+            _write(os.path.join(self.folder, MARK), MARK_TEXT)
+
     def stage(self, rel: str, data: bytes) -> tuple[bytes, str | None]:
-        """(digest, temporary file or None when the folder already holds these bytes)."""
+        """(digest, the temporary file; "" when written in place; None when the folder
+        already holds these bytes)."""
         digest = hashlib.blake2b(data, digest_size=16).digest()
+        target = os.path.join(self.folder, rel)
+        if self.fresh:
+            _write(target, data)
+            return digest, ""
         known = self.digests.get(rel)
         if known == digest:
             return digest, None
-        target = os.path.join(self.folder, rel)
         if known is None and _same_on_disk(Path(target), data):
             return digest, None
-        return digest, _write_temp(target, data)
+        tmp = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.tmp{os.getpid()}")
+        _write(tmp, data)
+        return digest, tmp
 
     def commit(self, staged: list[tuple[str, bytes, str | None]]) -> list[str]:
         """Swap the staged files in; return the paths written."""
         written = []
         for rel, digest, tmp in staged:
             if tmp is not None:
-                os.replace(tmp, os.path.join(self.folder, rel))
+                if tmp:
+                    os.replace(tmp, os.path.join(self.folder, rel))
                 written.append(rel)
             self.digests[rel] = digest
         return written
@@ -97,11 +116,14 @@ class Output:
         """Remove the staged files, and the folders made for them that are left empty."""
         for rel, _, tmp in staged:
             if tmp is not None:
+                path = tmp or os.path.join(self.folder, rel)
                 try:
-                    os.unlink(tmp)
+                    os.unlink(path)
                 except OSError:
                     pass
-                _remove_empty_folders(self.folder, Path(tmp).parent)
+                _remove_empty_folders(self.folder, Path(path).parent)
+        if self.fresh:
+            (self.folder / MARK).unlink(missing_ok=True)
 
     def finish(self, staged: list[tuple[str, bytes, str | None]], pages: set[str],
                extras: dict[str, bytes | Path], compare_assets: bool = True,
@@ -128,7 +150,7 @@ class Output:
                 written += self.commit([(rel, digest, tmp)])
         if self.files is None:
             files = pages | extras.keys()
-            stale = _stale_files(self.folder, files)
+            stale = [] if self.fresh else _stale_files(self.folder, files)
         elif pages is self._pages and extras.keys() == self._extras:
             files, stale = self.files, []       # the same files as the last write
         else:
@@ -139,6 +161,7 @@ class Output:
             _remove(self.folder, rel)
             self.digests.pop(rel, None)
         self.files = files
+        self.fresh = False
         report.written = len(written)
         report.unchanged = len(files) - len(written)
         report.removed = len(stale)
@@ -147,18 +170,15 @@ class Output:
         return report
 
 
-def _write_temp(target: str, data: bytes) -> str:
-    """Write `data` to a temporary file beside `target` (making its folder); its path."""
-    folder, name = os.path.split(target)
-    tmp = os.path.join(folder, f".{name}.tmp{os.getpid()}")
+def _write(path: str, data: bytes) -> None:
+    """Write a file, making its folder when it is missing."""
     try:
-        f = open(tmp, "wb")
+        f = open(path, "wb")
     except FileNotFoundError:
-        os.makedirs(folder, exist_ok=True)
-        f = open(tmp, "wb")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        f = open(path, "wb")
     with f:
         f.write(data)
-    return tmp
 
 
 def _put(target: Path, data: bytes | Path) -> None:

@@ -172,9 +172,13 @@ def figure(value: object) -> str:
     return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
 
 
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def human_date(value: dt.date) -> str:
-    """2022-11-02 -> "Nov 2, 2022" (the same on every platform, unlike strftime's %-d)."""
-    return f"{value:%b} {value.day}, {value.year}"
+    """2022-11-02 -> "Nov 2, 2022" (the same on every platform and locale, unlike strftime's
+    %-d and %b; and without strftime's cost, twice on every page)."""
+    return f"{_MONTH_NAMES[value.month - 1]} {value.day}, {value.year}"
 
 
 def initials(name: str) -> str:

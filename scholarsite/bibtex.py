@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 
 from .categories import arxiv_class
 from .markup import INLINE_MATH
@@ -151,6 +152,7 @@ _COMMAND = re.compile(r"\\[A-Za-z]+")
 _CAPITAL = re.compile(r"[A-Z]")
 _CAPITALS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _AND = re.compile(r"\band\b", re.I)
+_primary_class = lru_cache(maxsize=256)(arxiv_class)   # a few categories, asked per paper
 
 
 def protect_capitals(title: str) -> str:
@@ -175,6 +177,7 @@ def protect_capitals(title: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=1 << 13)   # names repeat: the site owner's is on most entries
 def _author(name: str) -> str:
     """One author for the `author` field: "Martin Luther King Jr." as "King, Jr., Martin Luther"
     (BibTeX's form for a suffix); a name holding the word "and" braced whole."""
@@ -209,7 +212,7 @@ def entry(paper: Paper, key: str, url: str | None) -> str:
         fields.append(("doi", paper_doi))
     if aid:
         fields += [("eprint", aid), ("archivePrefix", "arXiv")]
-        if primary := arxiv_class(paper.category):
+        if primary := _primary_class(paper.category):
             fields.append(("primaryClass", primary))
     width = max(len(k) for k, _ in fields)
     body = ",\n".join(f"  {k.ljust(width)} = {v if k == 'month' else '{' + v + '}'}" for k, v in fields)

@@ -105,7 +105,7 @@ def scholar_tags(paper: Paper, config: SiteConfig) -> list[tuple[str, str]]:
 def paper_jsonld(paper: Paper, config: SiteConfig, profile: Profile, category_name: str,
                  abstract: str) -> dict[str, Any]:
     """A schema.org ScholarlyArticle. The site owner's Person carries the profile's links."""
-    owner = Highlighter(profile.highlight)
+    owner = _highlighter(profile.highlight)
     authors = []
     for name in paper.authors:
         person: dict[str, Any] = {"@type": "Person", "name": name}
@@ -150,6 +150,11 @@ def paper_jsonld(paper: Paper, config: SiteConfig, profile: Profile, category_na
         data["sameAs"] = same_as
         data["identifier"] = identifiers
     return data
+
+
+@lru_cache(maxsize=16)
+def _highlighter(names: tuple[str, ...]) -> Highlighter:
+    return Highlighter(names)
 
 
 def person_jsonld(profile: Profile, config: SiteConfig) -> dict[str, Any]:

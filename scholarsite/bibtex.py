@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 
 from .categories import arxiv_class
 from .markup import INLINE_MATH
@@ -23,6 +24,7 @@ MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", 
 # Characters BibTeX or LaTeX treat specially outside math, and how to write them literally.
 _SPECIAL = {"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "$": r"\$",
             "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+_SPECIAL_TABLE = str.maketrans(_SPECIAL)
 _STOP = {"a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "towards", "toward",
          "from", "by", "at", "is", "are", "via", "do", "does", "how", "what", "when", "why"}
 _SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
@@ -77,6 +79,8 @@ def _candidates(key: str) -> Iterator[str]:
 
 def _split_math(text: str) -> list[tuple[bool, str]]:
     """[(is_math, piece)], with math as `$...$` exactly as the site renders it."""
+    if "$" not in text:
+        return [(False, text)] if text else []
     pieces: list[tuple[bool, str]] = []
     last = 0
     for m in INLINE_MATH.finditer(text):
@@ -91,6 +95,8 @@ def _escape_text(text: str) -> str:
     """Escape specials in text outside math. A backslash starts LaTeX and is kept with the
     character after it (`\\&`, `\\'e`); braces are kept when they pair up, since BibTeX counts
     every brace, and written as commands when they do not."""
+    if "\\" not in text and "{" not in text and "}" not in text:
+        return text.translate(_SPECIAL_TABLE)      # the common case, without the loop below
     out: list[str] = []
     unmatched = _unmatched_braces(text)
     i = 0
@@ -136,7 +142,17 @@ def _unmatched_braces(text: str) -> set[int]:
 
 def escape(text: str) -> str:
     """Escape BibTeX specials outside math; math between $...$ is kept as it is."""
+    if "$" not in text:
+        return _escape_text(text)
     return "".join(piece if is_math else _escape_text(piece) for is_math, piece in _split_math(text))
+
+
+_SPACES = re.compile(r"(\s+)")
+_COMMAND = re.compile(r"\\[A-Za-z]+")
+_CAPITAL = re.compile(r"[A-Z]")
+_CAPITALS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_AND = re.compile(r"\band\b", re.I)
+_primary_class = lru_cache(maxsize=256)(arxiv_class)   # a few categories, asked per paper
 
 
 def protect_capitals(title: str) -> str:
@@ -145,17 +161,23 @@ def protect_capitals(title: str) -> str:
     out: list[str] = []
     for is_math, piece in _split_math(title):
         if is_math:
-            out.append("{" + piece + "}" if re.search(r"[A-Z]", piece) else piece)
+            out.append("{" + piece + "}" if _CAPITAL.search(piece) else piece)
             continue
-        for word in re.split(r"(\s+)", piece):
-            bare = re.sub(r"\\[A-Za-z]+", "", word)       # command names are not capitals
-            already = word.startswith("{") and word.endswith("}")
-            if re.search(r"[A-Z]", bare) and not already and not _unmatched_braces(word):
-                word = "{" + word + "}"
+        for word in _SPACES.split(piece):
+            if _CAPITALS.isdisjoint(word):
+                pass                                        # nothing to protect
+            elif "\\" not in word and "{" not in word and "}" not in word:
+                word = "{" + word + "}"                     # the common case: a plain word
+            else:
+                bare = _COMMAND.sub("", word)               # command names are not capitals
+                already = word.startswith("{") and word.endswith("}")
+                if _CAPITAL.search(bare) and not already and not _unmatched_braces(word):
+                    word = "{" + word + "}"
             out.append(word)
     return "".join(out)
 
 
+@lru_cache(maxsize=1 << 13)   # names repeat: the site owner's is on most entries
 def _author(name: str) -> str:
     """One author for the `author` field: "Martin Luther King Jr." as "King, Jr., Martin Luther"
     (BibTeX's form for a suffix); a name holding the word "and" braced whole."""
@@ -163,7 +185,7 @@ def _author(name: str) -> str:
     if "," not in name and len(words) > 2 and words[-1].strip(".").lower() in _SUFFIXES:
         name = f"{words[-2]}, {words[-1]}, {' '.join(words[:-2])}"
     text = escape(name.strip())
-    return "{" + text + "}" if re.search(r"\band\b", text, re.I) else text
+    return "{" + text + "}" if _AND.search(text) else text
 
 
 def entry(paper: Paper, key: str, url: str | None) -> str:
@@ -190,7 +212,7 @@ def entry(paper: Paper, key: str, url: str | None) -> str:
         fields.append(("doi", paper_doi))
     if aid:
         fields += [("eprint", aid), ("archivePrefix", "arXiv")]
-        if primary := arxiv_class(paper.category):
+        if primary := _primary_class(paper.category):
             fields.append(("primaryClass", primary))
     width = max(len(k) for k, _ in fields)
     body = ",\n".join(f"  {k.ljust(width)} = {v if k == 'month' else '{' + v + '}'}" for k, v in fields)

@@ -9,6 +9,7 @@ URLs are absolute only when `base_url` is set; without it they are left out, nev
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from .markup import plain_text
@@ -37,23 +38,32 @@ def link(paper: Paper, label: str) -> str | None:
 
 def doi(paper: Paper) -> str | None:
     """The DOI ("10.1109/...") from a `doi` link to doi.org."""
-    url = link(paper, "doi")
-    m = _DOI.match(url) if url else None
-    return m.group(1) if m else None
+    return _identifiers(paper.links)[1]
 
 
 def arxiv_id(paper: Paper) -> str | None:
     """The arXiv id without a version, from the `arxiv` link first, then any link, then an
     arXiv DOI (10.48550/arXiv.<id>)."""
-    labelled = link(paper, "arxiv")
-    for url in ([labelled] if labelled else []) + [u for _, u in paper.links]:
+    return _identifiers(paper.links)[0]
+
+
+# A paper's BibTeX entry, Scholar tags and JSON-LD each ask for its identifiers: found once.
+@lru_cache(maxsize=1 << 12)
+def _identifiers(links: tuple[tuple[str, str], ...]) -> tuple[str | None, str | None]:
+    """(arXiv id, DOI) of a paper's links."""
+    doi_url = next((url for name, url in links if name.lower() == "doi"), None)
+    m = _DOI.match(doi_url) if doi_url else None
+    paper_doi = m.group(1) if m else None
+    labelled = next((url for name, url in links if name.lower() == "arxiv"), None)
+    for url in ([labelled] if labelled else []) + [u for _, u in links]:
         m = _ARXIV_URL.search(url)
         if m:
-            return m.group(1)
-    m = _ARXIV_DOI.match(doi(paper) or "")
-    return m.group(1) if m else None
+            return m.group(1), paper_doi
+    m = _ARXIV_DOI.match(paper_doi or "")
+    return (m.group(1) if m else None), paper_doi
 
 
+@lru_cache(maxsize=1 << 12)     # venues repeat across papers
 def venue_kind(venue: str | None) -> str | None:
     """"conference" for conference names and proceedings, "journal" for any other venue,
     None without one."""
@@ -74,7 +84,8 @@ def scholar_tags(paper: Paper, config: SiteConfig) -> list[tuple[str, str]]:
     """Highwire Press tags for Google Scholar, in the order its guidelines list them."""
     tags = [("citation_title", plain_text(paper.title))]
     tags += [("citation_author", author) for author in paper.authors]
-    tags.append(("citation_publication_date", paper.date.strftime("%Y/%m/%d")))
+    date = paper.date     # as strftime("%Y/%m/%d"), without its cost
+    tags.append(("citation_publication_date", f"{date.year}/{date.month:02d}/{date.day:02d}"))
     kind = venue_kind(paper.venue)
     if kind:
         tags.append((f"citation_{kind}_title", paper.venue.strip()))
@@ -94,7 +105,7 @@ def scholar_tags(paper: Paper, config: SiteConfig) -> list[tuple[str, str]]:
 def paper_jsonld(paper: Paper, config: SiteConfig, profile: Profile, category_name: str,
                  abstract: str) -> dict[str, Any]:
     """A schema.org ScholarlyArticle. The site owner's Person carries the profile's links."""
-    owner = Highlighter(profile.highlight)
+    owner = _highlighter(profile.highlight)
     authors = []
     for name in paper.authors:
         person: dict[str, Any] = {"@type": "Person", "name": name}
@@ -139,6 +150,11 @@ def paper_jsonld(paper: Paper, config: SiteConfig, profile: Profile, category_na
         data["sameAs"] = same_as
         data["identifier"] = identifiers
     return data
+
+
+@lru_cache(maxsize=16)
+def _highlighter(names: tuple[str, ...]) -> Highlighter:
+    return Highlighter(names)
 
 
 def person_jsonld(profile: Profile, config: SiteConfig) -> dict[str, Any]:

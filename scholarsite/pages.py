@@ -169,7 +169,8 @@ def _hash(*parts: Any) -> str:
 
 @dataclass(frozen=True)
 class PaperDerived:
-    """What a paper page shows beyond the paper itself, computed once per paper version."""
+    """What a paper page shows beyond the paper itself, computed when the page renders (a few
+    tens of microseconds; remembering it for 10,000 papers would cost more memory than time)."""
 
     text: str
     description: str
@@ -193,6 +194,17 @@ class LastPlan:
     base_url: str | None
 
 
+def derive(paper: Paper, category_name: str, site: Site) -> PaperDerived:
+    config = site.config
+    text = plain_text(paper.abstract_md)
+    return PaperDerived(
+        text=text,
+        description=first_sentence(text) or plain_text(paper.title),
+        jsonld=paper_jsonld(paper, config, site.profile, category_name, text),
+        scholar_tags=scholar_tags(paper, config),
+        code_links=[code_link(u) for u in paper.code])
+
+
 def _edited(papers: list[Paper], last: list[Paper]) -> list[int] | None:
     """The positions where `papers` holds another object than `last`, when every paper kept
     its file name and its place; else None."""
@@ -211,10 +223,9 @@ def _differ(a: Sequence[Any], b: Sequence[Any]) -> list[int]:
 @dataclass
 class PlanMemo:
     """What plans compute per paper, kept across rebuilds, so that a rebuild after one edit
-    derives one paper's data, not ten thousand. Derived data is computed when a page renders,
-    so a page that is not rendered again costs nothing."""
+    plans one paper's pages, not ten thousand. BibTeX entries are made when a page renders,
+    and kept: papers.bib, rendered again after any frontmatter edit, shows them all."""
 
-    derived: dict[str, PaperDerived] = field(default_factory=dict)   # by paper_version
     bibtex: dict[str, str] = field(default_factory=dict)             # by bib_version
     base_keys: dict[tuple[str, str], str] = field(default_factory=dict)
     # slug -> (what the paper's two pages depend on, the page, its cite.bib page, versions)
@@ -229,9 +240,7 @@ class PlanMemo:
     listings: tuple[Any, dict[tuple[str, str], str]] = (None, {})
 
     def forget_versions(self, old: tuple[str, str], new: tuple[str, str]) -> None:
-        """A paper's page was planned again: drop what its old version derived."""
-        if old[0] != new[0]:
-            self.derived.pop(old[0], None)
+        """A paper's page was planned again: drop its old version's BibTeX entry."""
         if old[1] != new[1]:
             self.bibtex.pop(old[1], None)
 
@@ -242,29 +251,14 @@ class PlanMemo:
             self.base_keys[k] = base_key(paper)
         return self.base_keys[k]
 
-    def derive(self, version: str, paper: Paper, category_name: str, site: Site) -> PaperDerived:
-        d = self.derived.get(version)
-        if d is None:
-            config = site.config
-            text = plain_text(paper.abstract_md)
-            d = self.derived[version] = PaperDerived(
-                text=text,
-                description=first_sentence(text) or plain_text(paper.title),
-                jsonld=paper_jsonld(paper, config, site.profile, category_name, text),
-                scholar_tags=scholar_tags(paper, config),
-                code_links=[code_link(u) for u in paper.code])
-        return d
-
     def bibtex_of(self, version: str, paper: Paper, bib_key: str, config: Any) -> str:
         b = self.bibtex.get(version)
         if b is None:
             b = self.bibtex[version] = entry(paper, bib_key, config.absolute(paper.url))
         return b
 
-    def keep_only(self, derived: set[str], bibtex: set[str]) -> None:
+    def keep_only(self, bibtex: set[str]) -> None:
         """Forget the data of paper versions that no longer exist."""
-        if len(self.derived) > len(derived):
-            self.derived = {k: v for k, v in self.derived.items() if k in derived}
         if len(self.bibtex) > len(bibtex):
             self.bibtex = {k: v for k, v in self.bibtex.items() if k in bibtex}
         if len(self.base_keys) > 2 * len(bibtex):
@@ -369,8 +363,8 @@ def plan(site: Site, theme: Theme, build_date: dt.date, memo: PlanMemo | None = 
     setting = _hash(config, profile.fingerprint)
 
     def paper_page(paper: Paper, cat: Category, newer: Paper | None, older: Paper | None,
-                   version: str, bib_version: str) -> PaperContext:
-        d = memo.derive(version, paper, cat.name, site)
+                   bib_version: str) -> PaperContext:
+        d = derive(paper, cat.name, site)
         return PaperContext(
             **base(paper.url, 2, d.description), paper=paper, category=cat,
             code_links=d.code_links, bibtex=memo.bibtex_of(bib_version, paper, bib_keys[paper.slug], config),
@@ -404,7 +398,7 @@ def plan(site: Site, theme: Theme, build_date: dt.date, memo: PlanMemo | None = 
         page = Page(f"{paper.url}index.html", "paper.html",
                     key("paper.html", version, len(ps), newer and newer.meta_fingerprint,
                         older and older.meta_fingerprint),
-                    partial(paper_page, paper, cat, newer, older, version, bib_version))
+                    partial(paper_page, paper, cat, newer, older, bib_version))
         cite = Page(f"{paper.url}cite.bib", "cite.bib", key("cite.bib", bib_version),
                     partial(cite_bib, paper, bib_version))
         return depends, page, cite, (version, bib_version)
@@ -441,7 +435,7 @@ def plan(site: Site, theme: Theme, build_date: dt.date, memo: PlanMemo | None = 
                 entry = paper_pages[cat.papers[i].slug] = pair(cat, i)
                 paper_list += entry[1:3]
         memo.paper_pages = paper_pages
-        memo.keep_only({e[3][0] for e in paper_pages.values()}, {e[3][1] for e in paper_pages.values()})
+        memo.keep_only({e[3][1] for e in paper_pages.values()})
     # The same files as the last plan when every paper kept its file name.
     memo.same_outputs = edited is not None and last.base_url == config.base_url
     memo.last = LastPlan(site.papers, all_meta, templates, setting, bib_keys, layout,

@@ -31,6 +31,8 @@ _SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
 
 
 def ascii_fold(text: str) -> str:
+    if text.isascii():
+        return text
     text = unicodedata.normalize("NFKD", text)
     return "".join(c for c in text if c.isascii())
 
@@ -48,8 +50,10 @@ def surname(author: str) -> str:
 def base_key(paper: Paper) -> str:
     """surname + year + first significant title word, e.g. lu2022prompt."""
     name = re.sub(r"[^a-z0-9]", "", ascii_fold(surname(paper.authors[0]) if paper.authors else "").lower())
-    title = ascii_fold(INLINE_MATH.sub(" ", paper.title))
-    words = re.findall(r"[A-Za-z0-9]+", re.sub(r"\\[A-Za-z]+", " ", title))
+    title = ascii_fold(INLINE_MATH.sub(" ", paper.title) if "$" in paper.title else paper.title)
+    if "\\" in title:
+        title = re.sub(r"\\[A-Za-z]+", " ", title)
+    words = re.findall(r"[A-Za-z0-9]+", title)
     word = next((w for w in words if w.lower() not in _STOP), words[0] if words else "paper")
     return (name or "anonymous") + str(paper.year) + word.lower()
 

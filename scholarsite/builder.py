@@ -201,7 +201,7 @@ class Builder:
         config = self._read(C.SITE_FILE, lambda path: C.load_config(path, self.base_url))
         profile = self._read(C.PROFILE_FILE, C.load_profile)
         if self._paper_names is None:
-            self._paper_names = {path.name for path in C.paper_paths(self.content_dir)}
+            self._paper_names = set(C.paper_names(self.content_dir))
             self._rels = None
             for rel in [rel for rel in self._sources if _is_paper(rel)]:
                 if rel.split("/", 1)[1] not in self._paper_names:

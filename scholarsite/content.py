@@ -7,6 +7,7 @@ one `SiteError` with all errors and returns the warnings.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,16 @@ def load_site(content_dir: Path, base_url: str | None = None) -> tuple[Site, lis
 
 def paper_paths(content_dir: Path) -> list[Path]:
     folder = Path(content_dir) / PAPERS_DIR
-    return sorted(folder.glob("*.md")) if folder.is_dir() else []
+    return [folder / name for name in paper_names(content_dir)]
+
+
+def paper_names(content_dir: Path) -> list[str]:
+    """The file names of content/papers/*.md, sorted (hidden files left out, as by glob)."""
+    try:
+        names = os.listdir(Path(content_dir) / PAPERS_DIR)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(n for n in names if n.endswith(".md") and not n.startswith("."))
 
 
 def load_citations(content_dir: Path) -> tuple[CitationData, list[Problem]]:

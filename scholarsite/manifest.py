@@ -42,7 +42,7 @@ class Manifest:
         if entry is None or entry[0] != key:
             return False
         try:
-            st = os.stat(self.output / output)
+            st = os.stat(os.path.join(self.output, output))   # strings: 20,000 pages at 10,000 papers
         except OSError:
             return False
         return (st.st_size, st.st_mtime_ns) == entry[1:]
@@ -57,7 +57,7 @@ class Manifest:
                 entries[output] = self.entries[output]
                 continue
             try:
-                st = os.stat(self.output / output)
+                st = os.stat(os.path.join(self.output, output))
             except OSError:
                 continue
             entries[output] = (key, st.st_size, st.st_mtime_ns)

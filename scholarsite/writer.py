@@ -216,10 +216,17 @@ def _same_on_disk(target: Path, data: bytes | Path) -> bool:
 
 
 def _stale_files(output: Path, keep: set[str]) -> list[str]:
+    """The files under `output` that are not in `keep` (relative paths, with strings only:
+    this runs over every file of the site)."""
     stale = []
-    for dirpath, _, filenames in os.walk(output):
-        for name in filenames:
-            rel = (Path(dirpath) / name).relative_to(output).as_posix()
-            if rel not in keep:
-                stale.append(rel)
+    folders = [("", os.fspath(output))]
+    while folders:
+        prefix, folder = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((rel + "/", entry.path))
+                elif rel not in keep:
+                    stale.append(rel)
     return sorted(stale)

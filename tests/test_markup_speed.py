@@ -1,0 +1,142 @@
+"""The shortcuts of markup.py give the same bytes as plain Python-Markdown and nh3.clean.
+
+`reference_html` is `to_html` as it was before the shortcuts: an untouched Markdown instance
+for every text, and `nh3.clean` with the options. It is compared with `to_html` (paragraph
+fast path, needle-gated inline patterns, one nh3 Cleaner) on real abstracts and titles (this
+repository's content, the test data, the seeds excerpt, arXiv answers), generated papers and
+random texts built from Markdown's special characters.
+"""
+from __future__ import annotations
+
+import html
+import random
+import re
+import sys
+from pathlib import Path
+
+import markdown
+import nh3
+import pytest
+
+from scholarsite import markup
+from scholarsite.frontmatter_yaml import read_document
+from scholarsite.markup import plain_paragraphs, to_html
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "perf"))
+from gen_corpus import paper_text  # noqa: E402
+
+
+def reference_html(text: str, path: str = "p.md", field: str = "abstract", line: int = 3
+                   ) -> tuple[str, list[str]]:
+    if not text.strip():
+        return "", []
+    md = markdown.Markdown(extensions=["extra", "sane_lists", "pymdownx.arithmatex"],
+                           extension_configs={"pymdownx.arithmatex": {"generic": True}},
+                           output_format="html")
+    body = md.convert(markup.latex_text_to_markdown(text))
+    problems: list = []
+
+    def replace(m: re.Match[str]) -> str:
+        tex = html.unescape(m.group(2)).strip()
+        tex = tex[2:-2] if tex[:2] in ("\\(", "\\[") else tex
+        return markup.render_math(tex, m.group(1) == "div", path, field, line, problems)
+    body = markup._MATH_SPAN.sub(replace, body)
+    clean = nh3.clean(body, tags=markup.ALLOWED_TAGS, attributes=markup.ALLOWED_ATTRIBUTES,
+                      url_schemes=markup.URL_SCHEMES, link_rel="noopener")
+    return clean, [str(p) for p in problems]
+
+
+def current_html(text: str) -> tuple[str, list[str]]:
+    out, problems = to_html(text, "p.md", "abstract", 3)
+    return out, [str(p) for p in problems]
+
+
+def real_texts() -> list[str]:
+    texts = []
+    for path in sorted((ROOT / "content").rglob("*.md")) + sorted(
+            (ROOT / "tests" / "data").rglob("*.md")):
+        doc, _ = read_document(path)
+        if doc is not None:
+            texts.append(doc.body)
+            texts += [v for v in doc.meta.values() if isinstance(v, str)]
+    for path in sorted((ROOT / "tests" / "data" / "arxiv").glob("*.xml")):
+        found = re.findall(r"<(?:summary|title)>(.*?)</(?:summary|title)>",
+                           path.read_text(encoding="utf-8"), re.S)
+        texts += [html.unescape(t).strip() for t in found]
+    seeds = (ROOT / "seeds" / "xinmei-tian.txt")
+    if seeds.exists():
+        texts += [p for p in seeds.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    return texts
+
+
+def generated_texts(n: int = 400) -> list[str]:
+    rng = random.Random(0)
+    texts = []
+    for i in range(n):
+        _, text = paper_text(rng, i)
+        texts.append(text.split("\n---\n", 1)[1].strip("\n"))
+    return texts
+
+
+TOKENS = (["word", "Word", "model", "Über", "(a)", "x", "2022", "e.g.", "costs", "'q'", '"q"',
+           "$x$", "$a*b*c$", r"$\alpha_i$", r"$\mathcal{O}(n^2)$", "$x^$", r"$\foo{x}$",
+           "$|x|$", "$a<b$", "$a&b$", "$[a](b)$", r"\(x+1\)", "$5", r"\$", r"\\", "$$", "$ x$",
+           "$x $", "${x}$", "$x^{2}$", "$#$", "$`a`$", "$_x_$", "$\\{a\\}$", "$\n$", "$ $",
+           r"\textbf{b}", r"\emph{e}", "``q''", r"\url{https://x.org}", "*", "**", "_", "__",
+           "`", "[", "]", "(", ")", "{", "}", "{: .c}", "#", "##", ">", "<", "&", "&amp;", "|",
+           ":", "-", "---", "+", "=", "===", "1.", "1)", "!", "![", "[^1]", "[^1]:", "*[x]:",
+           "~", "~~~", "```", "<b>", "<script>", "\u00a0", "\u2028", "\t", "\x0c", "é", "'",
+           "%", "@", "a@b.c", "<a@b.c>", "<https://x.org>", "http://x.org", "^", "\x02", "\x7f"]
+          + ["\n"] * 6 + ["\n\n"] * 4 + ["\n\n\n", "    ", "  \n", " "] + [" "] * 25)
+
+
+def random_texts(n: int = 3000) -> list[str]:
+    rng = random.Random(1)
+    texts = []
+    for _ in range(n):
+        words = []
+        for _ in range(rng.randint(1, 30)):
+            words.append(rng.choice(TOKENS) if rng.random() < 0.5 else rng.choice(TOKENS[:12]))
+            words.append(" " if rng.random() < 0.7 else "")
+        texts.append("".join(words))
+    # the fast path's own shape, with one special character put somewhere
+    for i in range(n):
+        base = ["Plain words here", "and $x_i^2$ there.", "Second paragraph", "(with) 'quotes'"]
+        rng.shuffle(base)
+        text = " ".join(base[:2]) + "\n\n" + " ".join(base[2:]) + "\nmore text"
+        pos = rng.randrange(len(text) + 1)
+        texts.append(text[:pos] + rng.choice(TOKENS) + text[pos:])
+    return texts
+
+
+@pytest.mark.parametrize("source", ["real", "generated", "random"])
+def test_to_html_gives_the_bytes_of_plain_markdown(source):
+    texts = {"real": real_texts, "generated": generated_texts, "random": random_texts}[source]()
+    assert len(texts) > 40
+    for text in texts:
+        assert current_html(text) == reference_html(text), repr(text)
+
+
+def test_the_fast_path_is_taken_for_plain_abstracts_and_math():
+    texts = generated_texts(200)
+    taken = [t for t in texts if plain_paragraphs(t, "p.md", "abstract", 1, []) is not None]
+    assert len(taken) > len(texts) // 2
+    assert any("$" in t for t in taken)
+    assert plain_paragraphs("A **bold** word", "p.md", "abstract", 1, []) is None
+    assert plain_paragraphs("A\n\n- list", "p.md", "abstract", 1, []) is None
+
+
+def test_the_fast_path_reports_math_problems_like_markdown():
+    text = "bad $x^$ here and $\\foo{x}$\n\nthen $y$"
+    assert plain_paragraphs(text, "p.md", "abstract", 1, []) is not None
+    assert current_html(text) == reference_html(text)
+    assert len(current_html(text)[1]) == 2
+
+
+def test_gated_patterns_match_as_before():
+    md = markup._markdown()
+    for name in markup._PATTERN_NEEDLES:
+        gate = md.inlinePatterns[name].compiled_re
+        assert isinstance(gate, markup._NeedleGate)
+        assert list(gate.finditer("no needles at all")) == []

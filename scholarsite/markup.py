@@ -68,38 +68,56 @@ def _markdown():  # -> markdown.Markdown
     return md
 
 
-# Inline patterns whose regex can only match text that contains one of these strings. Their
-# scans of every text node cost more than the rest of Markdown's inline pass (the backtick and
-# arithmatex regexes open with a lookbehind, which defeats the regex engine's quick search).
+# Inline patterns and block processors whose regex can only match text that contains one of
+# these strings. Scanning every text node and block with them costs more than the rest of
+# Markdown does for an abstract (the backtick and arithmatex regexes open with a lookbehind,
+# the block ones with `(^|\n)`, which defeat the regex engine's quick search).
 _PATTERN_NEEDLES = {
     "backtick": ("`",),
     "arithmatex-inline": ("$", "\\("),
     "reference": ("[",), "link": ("[",), "short_reference": ("[",),
 }
+_BLOCK_NEEDLES = {   # processor: (attribute holding its regex, needles)
+    "hashheader": ("RE", ("#",)),
+    "setextheader": ("RE", ("\n=", "\n-")),
+    "hr": ("SEARCH_RE", ("-", "_", "*")),
+    "deflist": ("RE", (":",)),
+    "quote": ("RE", (">",)),
+}
 
 
 class _NeedleGate:
-    """A compiled regex that reports no match at once for text without any of its needles."""
+    """A compiled regex that finds no match at once in text without any of its needles."""
 
     def __init__(self, regex: re.Pattern[str], needles: tuple[str, ...]):
         self.regex = regex
         self.needles = needles
         self.pattern = regex.pattern
 
-    def finditer(self, text: str, pos: int = 0):  # -> Iterator[re.Match[str]]
-        for needle in self.needles:
-            if needle in text:
-                return self.regex.finditer(text, pos)
-        return iter(())
+    def _may_match(self, text: str) -> bool:
+        return any(needle in text for needle in self.needles)
+
+    def search(self, text: str, *args: int) -> re.Match[str] | None:
+        return self.regex.search(text, *args) if self._may_match(text) else None
+
+    def match(self, text: str, *args: int) -> re.Match[str] | None:
+        return self.regex.match(text, *args) if self._may_match(text) else None
+
+    def finditer(self, text: str, *args: int):  # -> Iterator[re.Match[str]]
+        return self.regex.finditer(text, *args) if self._may_match(text) else iter(())
 
 
 def _skip_needless_scans(md) -> None:  # md: markdown.Markdown
-    """Let Markdown skip the inline regexes that cannot match a text node; the output is the
-    same (tests/test_markup_speed.py compares with an untouched instance)."""
+    """Let Markdown skip the regexes that cannot match a text node or block; the output is
+    the same (tests/test_markup_speed.py compares with an untouched instance)."""
     for name, needles in _PATTERN_NEEDLES.items():
         if name in md.inlinePatterns:
             pattern = md.inlinePatterns[name]
             pattern.compiled_re = _NeedleGate(pattern.compiled_re, needles)
+    for name, (attribute, needles) in _BLOCK_NEEDLES.items():
+        if name in md.parser.blockprocessors:
+            processor = md.parser.blockprocessors[name]
+            setattr(processor, attribute, _NeedleGate(getattr(processor, attribute), needles))
 
 
 _CLEANER = nh3.Cleaner(tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
@@ -136,17 +154,30 @@ def to_html(text: str, path: Path | str, field: str = "abstract", line: int | No
 
 # Markdown that is only paragraphs of text with inline math, which Python-Markdown would turn
 # into <p>text<span class="arithmatex">\(tex\)</span></p> and nothing else. Rejected anywhere:
-# backticks (code, and the first inline pattern), HTML and entities, control characters,
-# whitespace but spaces and newlines (tabs, NBSP), trailing spaces (line breaks), more than one
-# blank line, a newline at either end, `$$` (display math), and a line that starts with
-# anything but a letter, `(`, a quote or `$` (headers, lists, quotes, tables, code, rules,
-# definitions, footnote and link references, attribute lists all start a line otherwise).
-_NOT_PLAIN = re.compile(
-    r"[`<>&\x00-\x09\x0b-\x1f\x7f-\x9f]|[^\S\n ]| $|\n\n\n|\A\n|\n\Z|\$\$"
-    r"|^(?![^\W\d_]|[(\"'$\n])", re.M)
+# backticks (code, and the first inline pattern), HTML and entities, characters that are not
+# printable but newlines (controls, tabs, NBSP and every other whitespace Markdown's `\s`
+# matches), trailing spaces (line breaks), more than one blank line, a newline at either end
+# and `$$` (display math); and a line that starts with anything but a letter, `(`, a quote or
+# `$` (headers, lists, quotes, tables, code, rules, definitions, footnote and link references
+# and attribute lists all start a line otherwise).
+_NOT_PLAIN = ("`", "<", ">", "&", " \n", "\n\n\n", "$$")
+_PLAIN_LINE_START = r"[^\W\d_]|[(\"'$]"
+_NOT_PLAIN_START = re.compile(rf"(?!{_PLAIN_LINE_START})")
+_NOT_PLAIN_LINE = re.compile(rf"\n(?!{_PLAIN_LINE_START}|\n)")
 # Outside math, the characters of every other inline syntax (escapes, emphasis, links,
 # footnotes, attribute lists; tables, headers and code fences too, to be safe).
-_OUTSIDE_MATH_SYNTAX = re.compile(r"[\\*_\[\]{}|~#]")
+_OUTSIDE_MATH_SYNTAX = "\\*_[]{}|~#"
+
+
+def _is_plain(source: str) -> bool:
+    """True when `source` has none of the syntax the comment above lists."""
+    return (source[-1:] not in ("", " ", "\n") and not _NOT_PLAIN_START.match(source)
+            and not any(s in source for s in _NOT_PLAIN)
+            and source.replace("\n", " ").isprintable() and not _NOT_PLAIN_LINE.search(source))
+
+
+def _has_syntax(text: str) -> bool:
+    return any(c in text for c in _OUTSIDE_MATH_SYNTAX)
 
 
 def plain_paragraphs(source: str, path: Path | str, field: str, line: int | None,
@@ -156,13 +187,13 @@ def plain_paragraphs(source: str, path: Path | str, field: str, line: int | None
 
     A fast path (Markdown takes ~0.5 ms an abstract, this ~10 us) that gives the same bytes:
     tests/test_markup_speed.py compares the two on real, generated and random abstracts."""
-    if _NOT_PLAIN.search(source):
+    if not _is_plain(source):
         return None
     math_re = None
     paragraphs: list[list[str | tuple[str]]] = []
     for para in source.split("\n\n"):
         if "$" not in para and "\\" not in para:
-            if _OUTSIDE_MATH_SYNTAX.search(para):
+            if _has_syntax(para):
                 return None
             paragraphs.append([para])
             continue
@@ -180,7 +211,7 @@ def plain_paragraphs(source: str, path: Path | str, field: str, line: int | None
             parts.append((tex,))
             last = m.end()
         parts.append(para[last:])
-        if any(isinstance(part, str) and _OUTSIDE_MATH_SYNTAX.search(part) for part in parts):
+        if any(isinstance(part, str) and _has_syntax(part) for part in parts):
             return None
         paragraphs.append(parts)
     return "\n".join(

@@ -88,6 +88,9 @@ TOKENS = (["word", "Word", "model", "Über", "(a)", "x", "2022", "e.g.", "costs"
            ":", "-", "---", "+", "=", "===", "1.", "1)", "!", "![", "[^1]", "[^1]:", "*[x]:",
            "~", "~~~", "```", "<b>", "<script>", "\u00a0", "\u2028", "\t", "\x0c", "é", "'",
            "%", "@", "a@b.c", "<a@b.c>", "<https://x.org>", "http://x.org", "^", "\x02", "\x7f"]
+          + ["\nTitle\n---\n", "\nTitle\n===\n", "\n- item", "\n1. item", "\n> q",
+             "\n    code", "\nTerm\n: def\n", "\n| a | b |\n|---|---|\n| 1 | 2 |\n", "\n***\n",
+             "\n# H", "\n$$\nx\n$$\n", "[a]: https://x.org", "[a][]", "\n<div>\nx\n</div>\n"]
           + ["\n"] * 6 + ["\n\n"] * 4 + ["\n\n\n", "    ", "  \n", " "] + [" "] * 25)
 
 
@@ -140,3 +143,15 @@ def test_gated_patterns_match_as_before():
         gate = md.inlinePatterns[name].compiled_re
         assert isinstance(gate, markup._NeedleGate)
         assert list(gate.finditer("no needles at all")) == []
+    for name, (attribute, _) in markup._BLOCK_NEEDLES.items():
+        gate = getattr(md.parser.blockprocessors[name], attribute)
+        assert isinstance(gate, markup._NeedleGate)
+        assert gate.search("no needles at all") is None
+
+
+def test_the_fast_path_refuses_every_whitespace_but_space_and_newline():
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    assert len(spaces) > 20
+    for c in spaces:
+        if c not in " \n":
+            assert not markup._is_plain(f"a{c}b"), hex(ord(c))

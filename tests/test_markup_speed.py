@@ -17,6 +17,7 @@ from pathlib import Path
 import markdown
 import nh3
 import pytest
+import yaml
 
 from scholarsite import markup
 from scholarsite.frontmatter_yaml import read_document
@@ -155,3 +156,69 @@ def test_the_fast_path_refuses_every_whitespace_but_space_and_newline():
     for c in spaces:
         if c not in " \n":
             assert not markup._is_plain(f"a{c}b"), hex(ord(c))
+
+
+YAML_CASES = [
+    "title: A\nauthors:\n  - X\n  - Y\ndate: 2022-05-06\ncitations: 3\nselected: yes\nvenue: ~",
+    "a: 1.5\nb: 0x1F\nc: 012\nd: 1:20\ne: .inf\nf: on\ng: null\nh: 2022-02-30\ni: 2024-03-05 10:30:00",
+    "links: {arxiv: 'https://x.org', pdf: \"files/a.pdf\"}\ntags: [a, b]\nnested: [[1, 2], {a: b}]",
+    "base: &b {x: 1}\nother: *b", "base: &b [1]\nother: *b", "s: &s text\nt: *s",
+    "base: &b {x: 1}\nmerged:\n  <<: *b\n  y: 2", "a: 1\na: 2", "m: {a: 1, a: 2}",
+    "1: int key\n2022-01-01: date key", "? [a, b]\n: complex key", "t: !!str 3", "b: !!binary aGk=",
+    "s: !!set {a, b}", "o: !!omap [a: 1]", "x: !custom 1", "'quoted key': 1\n\"dq\": 2",
+    "=: value key", "e: ''\nf:\ng: []\nh: {}", "- a list", "just text", "",
+]
+
+
+@pytest.mark.parametrize("text", YAML_CASES + [
+    paper_text(random.Random(i), i)[1].split("---\n")[1] for i in range(50)])
+def test_construct_plain_gives_what_pyyaml_gives(text):
+    from scholarsite import frontmatter_yaml as fy
+
+    def compose(text):
+        loader = fy._StrictLoader(text)
+        try:
+            return loader, loader.get_single_node()
+        except yaml.YAMLError:
+            return loader, None
+    loader, node = compose(text)
+    if node is None:
+        return
+    other_loader, other_node = compose(text)
+    try:
+        expected = ("ok", other_loader.construct_document(other_node))
+    except Exception as exc:  # noqa: BLE001 - compared below
+        expected = ("error", type(exc), str(exc))
+    try:
+        found = ("ok", fy.construct_plain(loader, node))
+    except fy._Unusual:
+        return
+    assert found == expected
+    assert type(found[1]) is type(expected[1])
+
+
+def reference_split(text: str) -> tuple[str, str, int] | None:
+    """read_document's split as it was: by lines (header, body, body_line); None if unclosed."""
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        return None
+    ends = [i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")]
+    if not ends:
+        return None
+    end = ends[0]
+    return "\n".join(lines[1:end]), "\n".join(lines[end + 1:]).strip("\n"), end + 2
+
+
+def test_frontmatter_split_is_the_line_split(tmp_path):
+    pieces = ["---", "...", " --- ", "---\t", "\u2028---", "\x1c...", "--- x", "a: 1", "b: [1]",
+              "", " ", "body", "\n", "c: 'x'"]
+    rng = random.Random(3)
+    path = tmp_path / "p.md"
+    for _ in range(3000):
+        text = "---\n" + "\n".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        path.write_text(text, encoding="utf-8", newline="")
+        expected = reference_split(text)
+        doc, _ = read_document(path)
+        if expected is None or doc is None:
+            continue
+        assert (doc.header_text, doc.body, doc.body_line) == expected, repr(text)

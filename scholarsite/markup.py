@@ -118,6 +118,9 @@ def _skip_needless_scans(md) -> None:  # md: markdown.Markdown
         if name in md.parser.blockprocessors:
             processor = md.parser.blockprocessors[name]
             setattr(processor, attribute, _NeedleGate(getattr(processor, attribute), needles))
+    if "fenced_code_block" in md.preprocessors :
+        fences = md.preprocessors["fenced_code_block"]
+        fences.FENCED_BLOCK_RE = _NeedleGate(fences.FENCED_BLOCK_RE, ("```", "~~~"))
 
 
 _CLEANER = nh3.Cleaner(tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,

@@ -91,7 +91,8 @@ TOKENS = (["word", "Word", "model", "Über", "(a)", "x", "2022", "e.g.", "costs"
            "%", "@", "a@b.c", "<a@b.c>", "<https://x.org>", "http://x.org", "^", "\x02", "\x7f"]
           + ["\nTitle\n---\n", "\nTitle\n===\n", "\n- item", "\n1. item", "\n> q",
              "\n    code", "\nTerm\n: def\n", "\n| a | b |\n|---|---|\n| 1 | 2 |\n", "\n***\n",
-             "\n# H", "\n$$\nx\n$$\n", "[a]: https://x.org", "[a][]", "\n<div>\nx\n</div>\n"]
+             "\n# H", "\n$$\nx\n$$\n", "\n```\ncode\n```\n", "\n~~~ {.py}\nx\n~~~\n",
+             "[a]: https://x.org", "[a][]", "\n<div>\nx\n</div>\n"]
           + ["\n"] * 6 + ["\n\n"] * 4 + ["\n\n\n", "    ", "  \n", " "] + [" "] * 25)
 
 
@@ -160,7 +161,8 @@ def test_the_fast_path_refuses_every_whitespace_but_space_and_newline():
 
 YAML_CASES = [
     "title: A\nauthors:\n  - X\n  - Y\ndate: 2022-05-06\ncitations: 3\nselected: yes\nvenue: ~",
-    "a: 1.5\nb: 0x1F\nc: 012\nd: 1:20\ne: .inf\nf: on\ng: null\nh: 2022-02-30\ni: 2024-03-05 10:30:00",
+    "a: 1.5\nb: 0x1F\nc: 012\nd: 1:20\ne: .inf\nf: on\ng: null\nh: 2022-02-30",
+    "i: 2024-03-05 10:30:00\nj: 2024-03-05T10:30:00+01:00\nk: '2024-03-05'",
     "links: {arxiv: 'https://x.org', pdf: \"files/a.pdf\"}\ntags: [a, b]\nnested: [[1, 2], {a: b}]",
     "base: &b {x: 1}\nother: *b", "base: &b [1]\nother: *b", "s: &s text\nt: *s",
     "base: &b {x: 1}\nmerged:\n  <<: *b\n  y: 2", "a: 1\na: 2", "m: {a: 1, a: 2}",
@@ -222,3 +224,9 @@ def test_frontmatter_split_is_the_line_split(tmp_path):
         if expected is None or doc is None:
             continue
         assert (doc.header_text, doc.body, doc.body_line) == expected, repr(text)
+
+
+def test_url_white_space_is_what_isspace_says():
+    from scholarsite import fields
+    for c in map(chr, range(sys.maxunicode + 1)):
+        assert bool(fields._SPACE.search(f"a{c}b")) == c.isspace(), hex(ord(c))

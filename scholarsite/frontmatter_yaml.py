@@ -9,6 +9,7 @@ every key's line is recorded so later messages can point at it. YAML is parsed w
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,7 +138,7 @@ def parse_yaml(text: str, path: Path | str, first_line: int = 1) -> tuple[Any, d
     lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:
-            lines.setdefault(str(key_node.value), first_line + key_node.start_mark.line)
+            lines.setdefault(sys.intern(str(key_node.value)), first_line + key_node.start_mark.line)
     problems = [problem(path, first_line + line - 1, key,
                         "appears twice; the later value would silently win: keep one")
                 for key, line in loader.duplicates]

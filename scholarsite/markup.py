@@ -232,12 +232,13 @@ _TEXT_MODE = (
     (re.compile(r"\\href\{(https?://[^{}\s]+)\}\{([^{}\n]+)\}"), "[\\2](\\1)"),
     (re.compile(r"\\url\{(https?://[^{}\s]+)\}"), "<\\1>"),
 )
+_TEXT_MODE_STARTS = ("``", "\\textit{", "\\emph{", "\\textbf{", "\\href{", "\\url{")
 
 
 def latex_text_to_markdown(text: str) -> str:
     """Text-mode LaTeX that abstracts copied from papers carry, outside math, as Markdown:
     ``quotes'', \\textit, \\emph, \\textbf, \\url and \\href. Math is left untouched."""
-    if "\\" not in text and "``" not in text:
+    if not any(start in text for start in _TEXT_MODE_STARTS):   # math alone has nothing to do
         return text
     out, last = [], 0
     for m in _MATH_SEGMENT.finditer(text):

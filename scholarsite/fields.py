@@ -89,6 +89,7 @@ PAPER_FIELD_NAMES = frozenset(f.name for f in PAPER_FIELDS)
 URL_SCHEMES = ("http://", "https://")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SPACE = re.compile(r"\s")   # what str.isspace() calls white space
 CATEGORY_RE = re.compile(r"^[A-Z][A-Z0-9]*(?:[-.][A-Z0-9]+)*$")
 
 
@@ -139,7 +140,7 @@ def check_url(value: Any, files_dir_exists: bool = True) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return f"expected a URL, found {type_name(value)}{yaml_hint(value)}"
     url = value.strip()
-    if any(c.isspace() for c in url):
+    if _SPACE.search(url):
         return f"URL {url!r} contains white space"
     lower = url.lower()
     if lower.startswith(URL_SCHEMES):

@@ -8,6 +8,8 @@ every key's line is recorded so later messages can point at it. YAML is parsed w
 """
 from __future__ import annotations
 
+import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,52 @@ class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
 _StrictLoader.add_constructor("tag:yaml.org,2002:map", _StrictLoader.construct_mapping)
 _StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_timestamp)
 
+_TAG = "tag:yaml.org,2002:"
+_SCALAR_CONSTRUCTORS = {_TAG + "int": "construct_yaml_int", _TAG + "float": "construct_yaml_float",
+                        _TAG + "bool": "construct_yaml_bool", _TAG + "null": "construct_yaml_null",
+                        _TAG + "timestamp": "construct_yaml_timestamp"}
+
+
+class _Unusual(Exception):
+    """The document uses a YAML feature that `construct_plain` leaves to PyYAML."""
+
+
+def construct_plain(loader: _StrictLoader, node: yaml.Node) -> Any:
+    """What `loader.construct_document(node)` gives, for the YAML a frontmatter holds: maps
+    with text keys, lists and scalars of the standard tags, no aliases of lists or maps.
+    PyYAML's generic construction (recursion checks, generators, a memo per node) costs as
+    much as parsing; this walk costs a fifth. Raises _Unusual for anything else (duplicate
+    keys, merge keys, other tags, shared nodes), which the caller then hands to PyYAML."""
+    scalars = {tag: getattr(loader, name) for tag, name in _SCALAR_CONSTRUCTORS.items()}
+    seen: set[int] = set()
+
+    def build(node: yaml.Node) -> Any:
+        tag = node.tag
+        if type(node) is yaml.ScalarNode:
+            if tag == _TAG + "str":
+                return node.value
+            constructor = scalars.get(tag)
+            if constructor is None:
+                raise _Unusual
+            return constructor(node)
+        if id(node) in seen:
+            raise _Unusual
+        seen.add(id(node))
+        if type(node) is yaml.SequenceNode and tag == _TAG + "seq":
+            return [build(child) for child in node.value]
+        if type(node) is yaml.MappingNode and tag == _TAG + "map":
+            mapping: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                key = key_node.value
+                if type(key_node) is not yaml.ScalarNode or key_node.tag != _TAG + "str" or (
+                        key in mapping):
+                    raise _Unusual
+                mapping[key] = build(value_node)
+            return mapping
+        raise _Unusual
+
+    return build(node)
+
 
 @dataclass
 class Document:
@@ -75,7 +123,12 @@ def parse_yaml(text: str, path: Path | str, first_line: int = 1) -> tuple[Any, d
     loader = _StrictLoader(text)
     try:
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        data = None
+        if node is not None:
+            try:
+                data = construct_plain(loader, node)
+            except _Unusual:
+                data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark else first_line
@@ -85,7 +138,7 @@ def parse_yaml(text: str, path: Path | str, first_line: int = 1) -> tuple[Any, d
     lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:
-            lines.setdefault(str(key_node.value), first_line + key_node.start_mark.line)
+            lines.setdefault(sys.intern(str(key_node.value)), first_line + key_node.start_mark.line)
     problems = [problem(path, first_line + line - 1, key,
                         "appears twice; the later value would silently win: keep one")
                 for key, line in loader.duplicates]
@@ -106,25 +159,29 @@ def _yaml_message(exc: yaml.MarkedYAMLError, text: str, mark: Any) -> str:
     return f"invalid YAML: {what}"
 
 
+# The line that closes the frontmatter: `---` or `...`, with any white space around (as
+# `line.strip()` sees it; the text's line ends are already "\n").
+_CLOSING_LINE = re.compile(r"^[^\S\n]*(?:---|\.\.\.)[^\S\n]*$", re.M)
+
+
 def read_document(path: Path, require_frontmatter: bool = True) -> tuple[Document | None, list[Problem]]:
     """Read a Markdown file with a `---` YAML header. Every way it can go wrong is a Problem."""
     text, problems = read_text(path)
     if text is None:
         return None, problems
-    lines = text.split("\n")
-    if not lines or lines[0].strip() != "---":
+    first, newline, rest = text.partition("\n")
+    if first.strip() != "---":
         if not require_frontmatter:
             return Document({}, text.strip()), []
         return None, [problem(path, 1, None,
                               "no frontmatter: the file must start with a line `---`, then YAML "
                               "fields, then a closing `---`")]
-    try:
-        end = next(i for i in range(1, len(lines)) if lines[i].strip() in ("---", "..."))
-    except StopIteration:
+    close = _CLOSING_LINE.search(rest) if newline else None
+    if close is None:
         return None, [problem(path, 1, None,
                               "the frontmatter opened by `---` on line 1 is never closed: "
                               "add a line `---` after the last field")]
-    header = "\n".join(lines[1:end])
+    header = rest[:max(close.start() - 1, 0)]
     data, key_lines, problems = parse_yaml(header, path, first_line=2)
     if data is None and problems:
         return None, problems
@@ -134,6 +191,6 @@ def read_document(path: Path, require_frontmatter: bool = True) -> tuple[Documen
         return None, [problem(path, 2, None,
                               f"the frontmatter must be a mapping of `field: value` lines, "
                               f"found a {'list' if isinstance(data, list) else type(data).__name__}")]
-    body = "\n".join(lines[end + 1:])
+    body = rest[close.end() + 1:]
     return Document({str(k): v for k, v in data.items()}, body.strip("\n"), key_lines, header,
-                     end + 2), problems
+                     header.count("\n") + (4 if close.start() else 3)), problems

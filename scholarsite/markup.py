@@ -59,17 +59,77 @@ _UNKNOWN_COMMAND = re.compile(r">(\\[A-Za-z]+)<")
 def _markdown():  # -> markdown.Markdown
     import markdown   # imported only when a file is not in the cache: 25 ms saved per build
 
-    return markdown.Markdown(
+    md = markdown.Markdown(
         extensions=["extra", "sane_lists", "pymdownx.arithmatex"],
         extension_configs={"pymdownx.arithmatex": {"generic": True}},
         output_format="html",
     )
+    _skip_needless_scans(md)
+    return md
+
+
+# Inline patterns and block processors whose regex can only match text that contains one of
+# these strings. Scanning every text node and block with them costs more than the rest of
+# Markdown does for an abstract (the backtick and arithmatex regexes open with a lookbehind,
+# the block ones with `(^|\n)`, which defeat the regex engine's quick search).
+_PATTERN_NEEDLES = {
+    "backtick": ("`",),
+    "arithmatex-inline": ("$", "\\("),
+    "reference": ("[",), "link": ("[",), "short_reference": ("[",),
+}
+_BLOCK_NEEDLES = {   # processor: (attribute holding its regex, needles)
+    "hashheader": ("RE", ("#",)),
+    "setextheader": ("RE", ("\n=", "\n-")),
+    "hr": ("SEARCH_RE", ("-", "_", "*")),
+    "deflist": ("RE", (":",)),
+    "quote": ("RE", (">",)),
+}
+
+
+class _NeedleGate:
+    """A compiled regex that finds no match at once in text without any of its needles."""
+
+    def __init__(self, regex: re.Pattern[str], needles: tuple[str, ...]):
+        self.regex = regex
+        self.needles = needles
+        self.pattern = regex.pattern
+
+    def _may_match(self, text: str) -> bool:
+        return any(needle in text for needle in self.needles)
+
+    def search(self, text: str, *args: int) -> re.Match[str] | None:
+        return self.regex.search(text, *args) if self._may_match(text) else None
+
+    def match(self, text: str, *args: int) -> re.Match[str] | None:
+        return self.regex.match(text, *args) if self._may_match(text) else None
+
+    def finditer(self, text: str, *args: int):  # -> Iterator[re.Match[str]]
+        return self.regex.finditer(text, *args) if self._may_match(text) else iter(())
+
+
+def _skip_needless_scans(md) -> None:  # md: markdown.Markdown
+    """Let Markdown skip the regexes that cannot match a text node or block; the output is
+    the same (tests/test_markup_speed.py compares with an untouched instance). A processor
+    another Markdown version names or builds differently is left alone."""
+    gates = [(md.inlinePatterns, name, "compiled_re", needles)
+             for name, needles in _PATTERN_NEEDLES.items()]
+    gates += [(md.parser.blockprocessors, name, attribute, needles)
+              for name, (attribute, needles) in _BLOCK_NEEDLES.items()]
+    gates.append((md.preprocessors, "fenced_code_block", "FENCED_BLOCK_RE", ("```", "~~~")))
+    for registry, name, attribute, needles in gates:
+        regex = getattr(registry[name], attribute, None) if name in registry else None
+        if isinstance(regex, re.Pattern):
+            setattr(registry[name], attribute, _NeedleGate(regex, needles))
+
+
+_CLEANER = nh3.Cleaner(tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                       url_schemes=URL_SCHEMES, link_rel="noopener")
 
 
 def sanitize(fragment: str) -> str:
-    """Remove scripts, event handlers, unsafe URLs and unknown tags; keep MathML."""
-    return nh3.clean(fragment, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                     url_schemes=URL_SCHEMES, link_rel="noopener")
+    """Remove scripts, event handlers, unsafe URLs and unknown tags; keep MathML.
+    (One Cleaner: `nh3.clean` with these options converts them on every call, 80 us.)"""
+    return _CLEANER.clean(fragment)
 
 
 def to_html(text: str, path: Path | str, field: str = "abstract", line: int | None = None
@@ -77,18 +137,90 @@ def to_html(text: str, path: Path | str, field: str = "abstract", line: int | No
     """Markdown with math -> sanitized HTML; problems are warnings about LaTeX."""
     if not text.strip():
         return "", []
-    md = _markdown()
-    md.reset()
-    body = md.convert(latex_text_to_markdown(text))
+    source = latex_text_to_markdown(text)
     problems: list[Problem] = []
-    if "arithmatex" in body:
-        def replace(m: re.Match[str]) -> str:
-            block = m.group(1) == "div"
-            tex = html.unescape(m.group(2)).strip()
-            tex = tex[2:-2] if tex[:2] in ("\\(", "\\[") else tex
-            return render_math(tex, block, path, field, line, problems)
-        body = _MATH_SPAN.sub(replace, body)
+    body = plain_paragraphs(source, path, field, line, problems)
+    if body is None:
+        md = _markdown()
+        md.reset()
+        body = md.convert(source)
+        if "arithmatex" in body:
+            def replace(m: re.Match[str]) -> str:
+                block = m.group(1) == "div"
+                tex = html.unescape(m.group(2)).strip()
+                tex = tex[2:-2] if tex[:2] in ("\\(", "\\[") else tex
+                return render_math(tex, block, path, field, line, problems)
+            body = _MATH_SPAN.sub(replace, body)
     return sanitize(body), problems
+
+
+# Markdown that is only paragraphs of text with inline math, which Python-Markdown would turn
+# into <p>text<span class="arithmatex">\(tex\)</span></p> and nothing else. Rejected anywhere:
+# backticks (code, and the first inline pattern), HTML and entities, characters that are not
+# printable but newlines (controls, tabs, NBSP and every other whitespace Markdown's `\s`
+# matches), trailing spaces (line breaks), more than one blank line, a newline at either end
+# and `$$` (display math); and a line that starts with anything but a letter, `(`, a quote or
+# `$` (headers, lists, quotes, tables, code, rules, definitions, footnote and link references
+# and attribute lists all start a line otherwise).
+_NOT_PLAIN = ("`", "<", ">", "&", " \n", "\n\n\n", "$$")
+_PLAIN_LINE_START = r"[^\W\d_]|[(\"'$]"
+_NOT_PLAIN_START = re.compile(rf"(?!{_PLAIN_LINE_START})")
+_NOT_PLAIN_LINE = re.compile(rf"\n(?!{_PLAIN_LINE_START}|\n)")
+# Outside math, the characters of every other inline syntax (escapes, emphasis, links,
+# footnotes, attribute lists; tables, headers and code fences too, to be safe).
+_OUTSIDE_MATH_SYNTAX = "\\*_[]{}|~#"
+
+
+def _is_plain(source: str) -> bool:
+    """True when `source` has none of the syntax the comment above lists."""
+    return (source[-1:] not in ("", " ", "\n") and not _NOT_PLAIN_START.match(source)
+            and not any(s in source for s in _NOT_PLAIN)
+            and source.replace("\n", " ").isprintable() and not _NOT_PLAIN_LINE.search(source))
+
+
+def _has_syntax(text: str) -> bool:
+    return any(c in text for c in _OUTSIDE_MATH_SYNTAX)
+
+
+def plain_paragraphs(source: str, path: Path | str, field: str, line: int | None,
+                     problems: list[Problem]) -> str | None:
+    """The HTML Python-Markdown gives `source`, math converted, when `source` is only
+    paragraphs of text and inline math; None when it may hold any other Markdown syntax.
+
+    A fast path (Markdown takes ~0.5 ms an abstract, this ~10 us) that gives the same bytes:
+    tests/test_markup_speed.py compares the two on real, generated and random abstracts."""
+    if not _is_plain(source):
+        return None
+    math_re = None
+    paragraphs: list[list[str | tuple[str]]] = []
+    for para in source.split("\n\n"):
+        if "$" not in para and "\\" not in para:
+            if _has_syntax(para):
+                return None
+            paragraphs.append([para])
+            continue
+        if math_re is None:   # arithmatex's own regex finds the math exactly as it would
+            math_re = _markdown().inlinePatterns["arithmatex-inline"].compiled_re
+            math_re = getattr(math_re, "regex", math_re)
+        parts: list[str | tuple[str]] = []
+        last = 0
+        for m in math_re.finditer(para):
+            groups = m.groups()
+            tex = groups[2] or groups[5]
+            if groups[0] or groups[3] or not tex or "\n" in tex:
+                return None     # escaped backslashes, or math across lines
+            parts.append(para[last:m.start()])
+            parts.append((tex,))
+            last = m.end()
+        parts.append(para[last:])
+        if any(isinstance(part, str) and _has_syntax(part) for part in parts):
+            return None
+        paragraphs.append(parts)
+    return "\n".join(
+        "<p>" + "".join(part if isinstance(part, str) else
+                        render_math(part[0], False, path, field, line, problems)
+                        for part in parts) + "</p>"
+        for parts in paragraphs)
 
 
 _MATH_SEGMENT = re.compile(r"\$\$.+?\$\$|(?<![\\$])\$(?!\s)(?:\\.|[^\\$])+?(?<!\s)\$", re.S)
@@ -99,12 +231,13 @@ _TEXT_MODE = (
     (re.compile(r"\\href\{(https?://[^{}\s]+)\}\{([^{}\n]+)\}"), "[\\2](\\1)"),
     (re.compile(r"\\url\{(https?://[^{}\s]+)\}"), "<\\1>"),
 )
+_TEXT_MODE_STARTS = ("``", "\\textit{", "\\emph{", "\\textbf{", "\\href{", "\\url{")
 
 
 def latex_text_to_markdown(text: str) -> str:
     """Text-mode LaTeX that abstracts copied from papers carry, outside math, as Markdown:
     ``quotes'', \\textit, \\emph, \\textbf, \\url and \\href. Math is left untouched."""
-    if "\\" not in text and "``" not in text:
+    if not any(start in text for start in _TEXT_MODE_STARTS):   # math alone has nothing to do
         return text
     out, last = [], 0
     for m in _MATH_SEGMENT.finditer(text):

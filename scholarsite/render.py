@@ -87,6 +87,19 @@ def render_all(pages: list[Page], theme: Theme, output: Output, cache: RenderCac
     return staged
 
 
+def warm(pages: list[Page], theme: Theme) -> None:
+    """Render pages in this process and drop the result, for what rendering them remembers
+    (list items, BibTeX entries): after a build whose pages were rendered by worker
+    processes, so that the next rebuild does not make them all at once."""
+    global _theme
+    _theme = theme
+    try:
+        for page in pages:
+            _get_template(page.template).render(page.context_dict())
+    finally:
+        _theme = None
+
+
 def _item_fingerprint(theme: Theme) -> str | None:
     try:
         return theme.template_fingerprint(ITEM_TEMPLATE)

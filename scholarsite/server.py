@@ -100,6 +100,7 @@ class LiveSite:
         for w in report.warnings:
             print(w, flush=True)
         print(report.summary(), flush=True)
+        self.builder.warm()
 
     def on_change(self, paths: list[str] | None = None) -> None:
         """livereload's callback. `paths` is ignored: it is None on deletions."""

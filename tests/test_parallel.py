@@ -72,10 +72,12 @@ def test_incremental_rebuild_is_byte_identical_to_a_full_build(corpus, tmp_path,
     monkeypatch.setenv("SCHOLARSITE_WORKERS", "2")
     builder = Builder(tmp_path / "content", tmp_path / "site", THEMES)
     builder.rebuild()
+    builder.warm()                  # as serve does: list items and BibTeX made in this process
     papers = sorted((tmp_path / "content" / "papers").glob("*.md"))
     papers[0].write_text(papers[0].read_text() + "\nAn added sentence.\n")
+    papers[2].write_text(papers[2].read_text().replace("\ntitle: ", "\ntitle: Revised ", 1))
     papers[1].unlink()
-    report = builder.rebuild([papers[0], papers[1]])
+    report = builder.rebuild([papers[0], papers[1], papers[2]])
     assert 0 < report.rendered < report.pages
     cache.forget()
     monkeypatch.setenv("SCHOLARSITE_CACHE", "0")

@@ -4,7 +4,9 @@
 
 For each size N it generates a corpus (tests/perf/gen_corpus.py, seed 0) and times whole
 processes, alternating ours and Hugo's so a noisy machine slows both alike:
-- cold: no `.cache/` and no output folder;
+- cold: no `.cache/` and no output folder (deleted, then `sync`, so that a run does not pay
+  for the deletion of the previous run's 20,000 files: on ext4 mounted with `discard`, creating
+  files right after a mass deletion is several times slower, and by how much varies);
 - warm: the cache and the output of the previous run in place (nothing changed);
 and reports medians of wall time and of peak memory (ru_maxrss of the child, from wait4: the
 largest of the build process and the workers it waited for). `python build.py` runs the
@@ -84,10 +86,12 @@ def bench(n: int, runs: int, workdir: Path, hugo: str | None) -> dict[str, list[
     for _ in range(runs):
         shutil.rmtree(root / ".cache", ignore_errors=True)
         shutil.rmtree(root / "site", ignore_errors=True)
+        os.sync()
         results["ours cold"].append(timed(ours, root, env))
         if theirs:
             shutil.rmtree(hugo_site / "out", ignore_errors=True)
             shutil.rmtree(hugo_site / ".hugo-cache", ignore_errors=True)
+            os.sync()
             results["hugo cold"].append(timed(theirs, hugo_site, env))
         results["ours warm"].append(timed(ours, root, env))
         if theirs:

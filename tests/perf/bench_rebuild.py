@@ -55,6 +55,7 @@ def bench(n: int, repeat: int, workdir: Path) -> dict[str, float]:
     start = time.perf_counter()
     report = builder.rebuild()
     full = time.perf_counter() - start
+    builder.warm()        # as `serve` does after its first build
     papers = sorted((content / "papers").glob("*.md"))
     paper = papers[len(papers) // 2]
     abstract = timed_edits(builder, paper, repeat, edit_abstract)

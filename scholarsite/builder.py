@@ -333,7 +333,7 @@ class Builder:
         return report, None if first else report.changed
 
 
-@dataclass
+@dataclass(slots=True)   # one per paper
 class _Source:
     """One content file as last read: what it gave (None if it failed) and what was wrong."""
 

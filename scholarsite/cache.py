@@ -35,7 +35,7 @@ LIBRARIES = (("markdown", "markdown"), ("pymdown_extensions", "pymdownx"),
              ("latex2mathml", "latex2mathml"), ("nh3", "nh3"), ("pyyaml", "yaml"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)   # one per paper
 class Entry:
     """One parsed paper: the Paper (None when it has errors) and its problems, path-free."""
 

@@ -4,9 +4,9 @@
 
 For each size N it generates a corpus (tests/perf/gen_corpus.py, seed 0) and times whole
 processes, alternating ours and Hugo's so a noisy machine slows both alike:
-- cold: no `.cache/` and no output folder (deleted, then `sync`, so that a run does not pay
-  for the deletion of the previous run's 20,000 files: on ext4 mounted with `discard`, creating
-  files right after a mass deletion is several times slower, and by how much varies);
+- cold: no `.cache/` and an output folder that never existed (each run has its own, removed
+  at the end: on a disk mounted with `discard`, as here, creating files right after deleting
+  the previous run's 20,000 is up to ten times slower, by an amount that varies from run to run);
 - warm: the cache and the output of the previous run in place (nothing changed);
 and reports medians of wall time and of peak memory (ru_maxrss of the child, from wait4: the
 largest of the build process and the workers it waited for). `python build.py` runs the
@@ -77,25 +77,24 @@ def prepare(n: int, workdir: Path) -> tuple[Path, Path]:
 def bench(n: int, runs: int, workdir: Path, hugo: str | None) -> dict[str, list[tuple[float, float]]]:
     root, hugo_site = prepare(n, workdir)
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1795824000", "PYTHONPATH": str(REPO)}
-    ours = [sys.executable, str(REPO / "build.py"), "build", "--content", "content",
-            "--output", "site", "--themes", str(REPO / "themes")]
-    theirs = [hugo, "--quiet", "--destination", "out", "--cacheDir", str(hugo_site / ".hugo-cache")] \
-        if hugo else None
     results: dict[str, list[tuple[float, float]]] = {k: [] for k in
                                                      ("ours cold", "ours warm", "hugo cold", "hugo warm")}
-    for _ in range(runs):
+    for run in range(runs):
+        # Each cold run writes into a folder that never existed (see the module's docstring).
+        ours = [sys.executable, str(REPO / "build.py"), "build", "--content", "content",
+                "--output", f"site-{run}", "--themes", str(REPO / "themes")]
+        theirs = [hugo, "--quiet", "--destination", f"out-{run}",
+                  "--cacheDir", str(hugo_site / f".hugo-cache-{run}")] if hugo else None
         shutil.rmtree(root / ".cache", ignore_errors=True)
-        shutil.rmtree(root / "site", ignore_errors=True)
-        os.sync()
         results["ours cold"].append(timed(ours, root, env))
         if theirs:
-            shutil.rmtree(hugo_site / "out", ignore_errors=True)
-            shutil.rmtree(hugo_site / ".hugo-cache", ignore_errors=True)
-            os.sync()
             results["hugo cold"].append(timed(theirs, hugo_site, env))
         results["ours warm"].append(timed(ours, root, env))
         if theirs:
             results["hugo warm"].append(timed(theirs, hugo_site, env))
+    for run in range(runs):
+        shutil.rmtree(root / f"site-{run}", ignore_errors=True)
+        shutil.rmtree(hugo_site / f"out-{run}", ignore_errors=True)
     return results
 
 

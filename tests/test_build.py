@@ -110,6 +110,52 @@ def test_template_error_leaves_previous_site_untouched(sample_root):
     assert {p: p.read_bytes() for p in (sample_root / "site").rglob("*") if p.is_file()} == before
 
 
+def break_while_rendering(root: Path) -> None:
+    """Every page changes (base.html), and cite.bib fails while rendering, after other pages
+    have been staged."""
+    base = root / "themes/default/templates/base.html"
+    base.write_text(base.read_text(encoding="utf-8") + "<!-- changed -->\n", encoding="utf-8")
+    (root / "themes/default/templates/cite.bib").write_text("{{ no_such_value }}\n", encoding="utf-8")
+
+
+def test_error_while_rendering_leaves_previous_site_untouched_and_no_temporary_file(sample_root):
+    build(sample_root / "content", sample_root / "site")
+    before = {p: p.read_bytes() if p.is_file() else None for p in (sample_root / "site").rglob("*")}
+    break_while_rendering(sample_root)
+    with pytest.raises(SiteError) as exc:
+        build(sample_root / "content", sample_root / "site")
+    assert "'no_such_value' is undefined" in str(exc.value)
+    assert {p: p.read_bytes() if p.is_file() else None for p in (sample_root / "site").rglob("*")} == before
+
+
+def test_error_while_rendering_into_a_new_folder_leaves_no_folder(sample_root):
+    break_while_rendering(sample_root)
+    with pytest.raises(SiteError):
+        build(sample_root / "content", sample_root / "site")
+    assert not (sample_root / "site").exists()
+
+
+def test_error_while_rendering_into_an_empty_folder_leaves_it_empty(sample_root):
+    (sample_root / "site").mkdir()
+    break_while_rendering(sample_root)
+    with pytest.raises(SiteError):
+        build(sample_root / "content", sample_root / "site")
+    assert list((sample_root / "site").iterdir()) == []
+
+
+def test_a_build_stopped_halfway_into_a_new_folder_is_taken_over(sample_root):
+    """A new folder is marked before its pages are written, so a build killed halfway leaves a
+    folder the next build accepts (and cleans)."""
+    site = sample_root / "site"
+    site.mkdir()
+    (site / ".scholarsite").write_bytes(b"")
+    (site / "papers/half").mkdir(parents=True)
+    (site / "papers/half/index.html").write_text("<p>half")
+    build(sample_root / "content", site)
+    assert not (site / "papers/half").exists()
+    assert (site / "index.html").is_file()
+
+
 @pytest.mark.parametrize("output", [".", "content", "themes", "content/out", ".."])
 def test_unsafe_output_folders_are_refused(sample_root, output, monkeypatch):
     monkeypatch.chdir(sample_root)
@@ -133,7 +179,8 @@ def test_non_empty_folder_not_made_by_scholarsite_is_refused(sample_root):
 def test_rebuild_writes_only_changed_files_and_removes_deleted_papers(sample_root):
     builder = Builder(sample_root / "content", sample_root / "site")
     first = builder.rebuild()
-    assert first.write.written == first.write.written and first.write.unchanged == 0
+    files = [p for p in (sample_root / "site").rglob("*") if p.is_file()]
+    assert (first.write.written, first.write.unchanged) == (len(files), 0)
     again = builder.rebuild()
     assert (again.write.written, again.write.removed, again.rendered) == (0, 0, 0)
     (sample_root / "content/papers/deep-sets.md").unlink()

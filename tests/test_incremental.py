@@ -30,6 +30,11 @@ def replace(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def append(path: Path, text: str) -> list[Path]:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+    return [path]
+
+
 def tree(folder: Path) -> dict[str, bytes | None]:
     """Every file (bytes) and folder (None) under `folder`, by relative path."""
     return {p.relative_to(folder).as_posix(): (p.read_bytes() if p.is_file() else None)
@@ -87,15 +92,11 @@ def edit_template(root: Path) -> list[Path]:
 
 
 def edit_partial(root: Path) -> list[Path]:
-    path = root / "themes/default/templates/partials/footer.html"
-    path.write_text(path.read_text(encoding="utf-8") + "<!-- edited footer -->\n", encoding="utf-8")
-    return [path]
+    return append(root / "themes/default/templates/partials/footer.html", "<!-- edited footer -->\n")
 
 
 def edit_stylesheet(root: Path) -> list[Path]:
-    path = root / "themes/default/static/css/site.css"
-    path.write_text(path.read_text(encoding="utf-8") + "\n.edited { color: red; }\n", encoding="utf-8")
-    return [path]
+    return append(root / "themes/default/static/css/site.css", "\n.edited { color: red; }\n")
 
 
 def add_file(root: Path) -> list[Path]:
@@ -127,17 +128,13 @@ def rename_paper(root: Path) -> list[Path]:
 
 def edit_two_papers(root: Path) -> list[Path]:
     """An abstract in one paper and a title in another, seen by the same rebuild."""
-    first = root / "content/papers/prompt-learning.md"
-    first.write_text(first.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
     second = root / "content/papers/unicode-names.md"
     replace(second, "title: Müller–Ñandú Networks", "title: Müller–Ñandú Nets")
-    return [first, second]
+    return append(root / "content/papers/prompt-learning.md", "\nOne more sentence.\n") + [second]
 
 
 def edit_abstract_again(root: Path) -> list[Path]:
-    path = root / "content/papers/quantum-walks.md"
-    path.write_text(path.read_text(encoding="utf-8") + "\nAnd a last sentence.\n", encoding="utf-8")
-    return [path]
+    return append(root / "content/papers/quantum-walks.md", "\nAnd a last sentence.\n")
 
 
 def edit_category_name(root: Path) -> list[Path]:

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable
 
 from . import cache as paper_cache
 from . import content as C
-from . import manifest, render
+from . import manifest, markup, render
 from .errors import Problem, SiteError, problem, warning
 from .models import Paper, Site, paper_order
 from .pages import NO_BASE_URL, Page, PlanMemo, plan
@@ -271,10 +271,11 @@ class Builder:
         """Render the listings again in this process, without writing them: a large first
         build renders in worker processes, so the list items and BibTeX entries that a later
         rebuild reuses would otherwise all be made by the first frontmatter edit (~2 s at
-        10,000 papers). `serve` calls it after the first build."""
+        10,000 papers); and set up Python-Markdown. `serve` calls it after the first build."""
         if self._ok and self._planned:
             render.warm([page for page in self._planned
                          if page.template not in ("paper.html", "cite.bib")], self.theme)
+        markup.prepare()     # a warm first build never imported Python-Markdown
 
     def save_cache(self) -> None:
         """Save the paper cache's new entries. A full rebuild saves them itself; after an

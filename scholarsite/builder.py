@@ -99,7 +99,8 @@ class Builder:
             self._forget_all()
         elif self._forget(changed) == {"asset"} and self._ok:
             return self._copy_assets(start)
-        # After a successful rebuild, only the pages plan() makes anew can need rendering.
+        # After a successful rebuild (its plan is what the output folder holds), only the
+        # pages plan() makes anew can need rendering, and the same files mean the same set.
         incremental, self._ok = self._ok and changed is not None, False
         site, warnings = self._load_site()
         if not site.config.base_url:
@@ -123,7 +124,7 @@ class Builder:
             if not existed and self.output_dir.is_dir() and not any(self.output_dir.iterdir()):
                 self.output_dir.rmdir()     # made for the staged pages, now removed
             raise
-        if self.plan_memo.same_outputs and self._pages:
+        if incremental and self.plan_memo.same_outputs:   # the files of the last write
             outputs = self._pages
         else:
             outputs = {page.output for page in pages}

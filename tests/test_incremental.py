@@ -238,3 +238,20 @@ def test_broken_yaml_in_site_settings_then_fix(sample_root):
     path.write_text(original.replace("title: Ada Exemplar", "title: Ada E.", 1), encoding="utf-8")
     builder.rebuild([path])
     assert_same_tree(sample_root / "site", full_build(sample_root, "full"))
+
+
+def test_a_paper_added_while_a_template_is_broken_then_deleted_leaves_no_page(sample_root):
+    """The rebuild after a failed one must not take the failed plan for what the folder holds."""
+    builder = Builder(sample_root / "content", sample_root / "site", sample_root / "themes")
+    builder.rebuild()
+    cite = sample_root / "themes/default/templates/cite.bib"
+    good = cite.read_text(encoding="utf-8")
+    cite.write_text("{{ no_such_value }}\n", encoding="utf-8")
+    added = add_paper(sample_root)
+    with pytest.raises(SiteError):
+        builder.rebuild(added + [cite])
+    cite.write_text(good, encoding="utf-8")
+    builder.rebuild([cite])
+    added[0].unlink()
+    builder.rebuild(added)
+    assert_same_tree(sample_root / "site", full_build(sample_root, "full"))

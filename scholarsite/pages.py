@@ -349,10 +349,13 @@ def plan(site: Site, theme: Theme, build_date: dt.date, memo: PlanMemo | None = 
 
     memo.common = common
     if memo.bib_keys is None or memo.bib_keys[0] != all_meta:   # keys change with frontmatter
-        if edited is not None and memo.bib_keys is not None and all(
+        # The last plan's keys, if it made them (a plan that failed may have made others).
+        last_keys = memo.bib_keys[1] if (edited is not None and memo.bib_keys is not None
+                                         and memo.bib_keys[0] == last.all_meta) else None
+        if last_keys is not None and all(
                 site.papers[i].date == last.papers[i].date
                 and memo.base_key(site.papers[i]) == memo.base_key(last.papers[i]) for i in edited):
-            keys = memo.bib_keys[1]    # the same names, dates and base keys: the same keys
+            keys = last_keys    # the same names, dates and base keys: the same keys
         else:
             keys = assign_keys(site.papers, memo.base_key)
         # Mostly they do not change: keep the same dict then, which tells the paper pages so.

@@ -96,6 +96,8 @@ def warm(pages: list[Page], theme: Theme) -> None:
     try:
         for page in pages:
             _get_template(page.template).render(page.context_dict())
+    except (SiteError, jinja2.TemplateError):
+        pass      # only an optimisation: the build that rendered these pages reported errors
     finally:
         _theme = None
 

@@ -2,22 +2,19 @@
 on a hit; stale, damaged or foreign cache files are ignored and rewritten, never trusted."""
 from __future__ import annotations
 
-import importlib.util
 import pickle
 import shutil
 from pathlib import Path
 
 import pytest
 
+from perf import gen_corpus   # tests/perf/gen_corpus.py: the benchmarks' corpus
 from scholarsite import cache
 from scholarsite.builder import build
 from scholarsite.errors import SiteError
 
 REPO = Path(__file__).resolve().parent.parent
 THEMES = REPO / "themes"
-_spec = importlib.util.spec_from_file_location("gen_corpus", REPO / "tests" / "perf" / "gen_corpus.py")
-gen_corpus = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(gen_corpus)
 
 PAPERS = 100
 ENTRIES = PAPERS + 1     # the papers and the profile

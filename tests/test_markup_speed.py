@@ -19,13 +19,12 @@ import nh3
 import pytest
 import yaml
 
+from perf.gen_corpus import paper_text
 from scholarsite import markup
 from scholarsite.frontmatter_yaml import read_document
 from scholarsite.markup import plain_paragraphs, to_html
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "perf"))
-from gen_corpus import paper_text  # noqa: E402
 
 
 def reference_html(text: str, path: str = "p.md", field: str = "abstract", line: int = 3

@@ -2,7 +2,6 @@
 workers, and so does an incremental rebuild; `build` never imports the live-reload server."""
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 import sys
@@ -10,15 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from perf import gen_corpus   # tests/perf/gen_corpus.py: the benchmarks' corpus
 from scholarsite import cache, content, render
 from scholarsite.builder import Builder, build
 from scholarsite.errors import SiteError
 
 REPO = Path(__file__).resolve().parent.parent
 THEMES = REPO / "themes"
-_spec = importlib.util.spec_from_file_location("gen_corpus", REPO / "tests" / "perf" / "gen_corpus.py")
-gen_corpus = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(gen_corpus)
 
 PAPERS = 200
 

@@ -82,9 +82,6 @@ class Builder:
         self._position: dict[str, int] | None = None  # is added or removed; slug -> index in it
         self._assets: dict[str, Path] | None = None  # static/... and files/... -> source file
         self._output = Output(self.output_dir)
-        self._pages: set[str] = set()                # the pages of the last write
-        self._extras: dict[str, bytes | Path] = {}  # the other files of this write
-        self._previous_extras: dict[str, bytes | Path] = {}   # and of the last one
         self._ok = False                             # did the last rebuild succeed?
         self._planned: list[Page] = []               # its pages
 
@@ -125,17 +122,17 @@ class Builder:
                 self.output_dir.rmdir()     # made for the staged pages, now removed
             raise
         if incremental and self.plan_memo.same_outputs:   # the files of the last write
-            outputs = self._pages
+            outputs = self._output.pages
         else:
             outputs = {page.output for page in pages}
             for rel in self.cache.entries.keys() - outputs:
                 del self.cache.entries[rel]
         relist = self._assets is None
-        self._extras = dict(self._asset_files())
-        self._extras[".nojekyll"] = b""
+        extras: dict[str, bytes | Path] = dict(self._asset_files())
+        extras[".nojekyll"] = b""
         if site.config.cname:
-            self._extras["CNAME"] = site.config.cname.encode() + b"\n"
-        write, written = self._write(staged, outputs, compare_assets=relist)
+            extras["CNAME"] = site.config.cname.encode() + b"\n"
+        write, written = self._write(staged, outputs, extras, compare_assets=relist)
         if record is not None:
             record.save(self.cache.entries)
         self.site = site
@@ -156,7 +153,6 @@ class Builder:
         self.theme = None
         self._assets = None
         self._output = Output(self.output_dir)
-        self._previous_extras = {}
 
     def _forget(self, changed: Iterable[Path | str]) -> set[str]:
         """Drop what the changed paths invalidate; return the kinds touched: source, theme, asset."""
@@ -313,25 +309,23 @@ class Builder:
 
     def _copy_assets(self, start: float) -> Report:
         """Only stylesheets, scripts or content/files changed: copy them and render nothing."""
-        extras = {rel: data for rel, data in self._extras.items() if not isinstance(data, Path)}
+        extras = {rel: data for rel, data in self._output.extras.items()
+                  if not isinstance(data, Path)}
         extras.update(self._asset_files())
-        self._extras = extras
-        write, written = self._write([], self._pages, compare_assets=True)
+        write, written = self._write([], self._output.pages, extras, compare_assets=True)
         self.cache.rendered = 0
         return Report(pages=len(self.cache.entries), papers=len(self.site.papers),
                       categories=len(self.site.by_category), write=write,
                       seconds=time.perf_counter() - start, output=self.output_dir, changed=written)
 
     def _write(self, staged: list[tuple[str, bytes, str | None]], pages: set[str],
-               compare_assets: bool) -> tuple[WriteReport, list[str] | None]:
+               extras: dict[str, bytes | Path], compare_assets: bool
+               ) -> tuple[WriteReport, list[str] | None]:
         """Swap the staged pages in, write the other files, remove what is no longer made.
         The first write compares every file with the disk; later ones compare with the last
         write. Returns the report and the paths changed (None after a first write)."""
         first = self._output.files is None
-        previous = self._previous_extras
-        report = self._output.finish(staged, pages, self._extras, compare_assets, previous)
-        self._pages = pages
-        self._previous_extras = self._extras
+        report = self._output.finish(staged, pages, extras, compare_assets)
         return report, None if first else report.changed
 
 

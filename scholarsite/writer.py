@@ -74,8 +74,8 @@ class Output:
         self.digests: dict[str, bytes] = {}
         self.fresh = False                     # empty or missing when this build began
         self.files: set[str] | None = None    # every file of the last write; None: not written yet
-        self._pages: set[str] | None = None   # the pages and extras it was made of
-        self._extras: set[str] = set()
+        self.pages: set[str] = set()          # the pages and the other files of the last write
+        self.extras: dict[str, bytes | Path] = {}
 
     def begin(self) -> None:
         """Called before pages are staged: is the folder empty or missing? Then it is marked
@@ -126,8 +126,7 @@ class Output:
             (self.folder / MARK).unlink(missing_ok=True)
 
     def finish(self, staged: list[tuple[str, bytes, str | None]], pages: set[str],
-               extras: dict[str, bytes | Path], compare_assets: bool = True,
-               previous_assets: dict[str, bytes | Path] | None = None) -> WriteReport:
+               extras: dict[str, bytes | Path], compare_assets: bool = True) -> WriteReport:
         """Commit the staged pages, write the other files (`extras`: rel -> bytes, or a Path
         to copy), and remove every file that is neither a page nor an extra. Copied files are
         compared with the disk when `compare_assets` or when they were not copied last time.
@@ -135,11 +134,11 @@ class Output:
         report = WriteReport()
         self.folder.mkdir(parents=True, exist_ok=True)
         written = self.commit(staged)
+        previous, self.extras = self.extras, extras
         extras = {**extras, MARK: MARK_TEXT}
-        previous_assets = previous_assets or {}
         for rel, data in extras.items():
             if isinstance(data, Path):
-                if previous_assets.get(rel) == data and not compare_assets:
+                if previous.get(rel) == data and not compare_assets:
                     continue
                 if _same_on_disk(self.folder / rel, data):
                     continue
@@ -151,12 +150,12 @@ class Output:
         if self.files is None:
             files = pages | extras.keys()
             stale = [] if self.fresh else _stale_files(self.folder, files)
-        elif pages is self._pages and extras.keys() == self._extras:
+        elif pages is self.pages and extras.keys() == previous.keys() | {MARK}:
             files, stale = self.files, []       # the same files as the last write
         else:
             files = pages | extras.keys()
             stale = sorted(self.files - files)
-        self._pages, self._extras = pages, set(extras)
+        self.pages = pages
         for rel in stale:
             _remove(self.folder, rel)
             self.digests.pop(rel, None)

@@ -8,6 +8,7 @@ the items are processed here, one by one, with the same result.
 """
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
@@ -45,6 +46,10 @@ def map_ordered(func: Callable[[T], R], items: Sequence[T], min_items: int,
     global _job
     _job = (func, items)
     import multiprocessing
+    # Objects the workers inherit are moved out of the collector's sight first: otherwise
+    # each worker's full collections walk all of them (the papers and pages of a large site,
+    # millions of objects) and, by writing their headers, copy the memory they share.
+    gc.freeze()
     try:
         ctx = multiprocessing.get_context("fork")
         chunk = max(1, len(items) // (workers * 8))
@@ -52,6 +57,7 @@ def map_ordered(func: Callable[[T], R], items: Sequence[T], min_items: int,
             return pool.map(_run, range(len(items)), chunksize=chunk)
     finally:
         _job = None
+        gc.unfreeze()
 
 
 def _run(index: int):

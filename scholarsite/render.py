@@ -6,6 +6,7 @@ build, because the key covers everything the page shows.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -17,7 +18,7 @@ from .manifest import KEPT, Kept
 from .models import Paper
 from .pages import Page
 from .parallel import map_ordered
-from .theme import Theme
+from .theme import Theme, clear_fragments
 from .writer import Output
 
 
@@ -25,13 +26,27 @@ ITEM_TEMPLATE = "partials/paper_item.html"
 
 
 @dataclass
+class ItemCache:
+    """Rendered list items (partials/paper_item.html), by paper frontmatter fingerprint.
+
+    An item is rendered once with a mark in place of `root` (`marked`), then copied with each
+    page depth's `root` put in (`at_root`): the papers list and the category pages are at
+    different depths. That holds when the partial uses `root` only as the start of links,
+    as it should; `prefix_ok` records, per root, whether the first item rendered there
+    directly came out the same, and a root where it did not gets directly rendered items."""
+
+    at_root: dict[str, dict[str, Markup]] = field(default_factory=dict)
+    marked: dict[str, str] = field(default_factory=dict)
+    prefix_ok: dict[str, bool] = field(default_factory=dict)
+
+
+@dataclass
 class RenderCache:
     """Output path -> (key, digest of the bytes, or KEPT) of the last successful render, and
-    the rendered list items, root -> paper frontmatter fingerprint -> HTML, valid while
-    `items_stamp` holds."""
+    the rendered list items, valid while `items_stamp` holds."""
 
     entries: dict[str, tuple[str, bytes | Kept]] = field(default_factory=dict)
-    items: dict[str, dict[str, Markup]] = field(default_factory=dict)
+    items: ItemCache = field(default_factory=ItemCache)
     items_stamp: Any = None
     rendered: int = 0
 
@@ -51,9 +66,10 @@ def render_all(pages: list[Page], theme: Theme, output: Output, cache: RenderCac
     `workers` processes (default: one per CPU), which send back only a hash of each page; the
     result is the same, byte for byte, whatever the number of workers."""
     cache = cache if cache is not None else RenderCache()
+    clear_fragments(theme)
     items_stamp = (stamp, _item_fingerprint(theme)) if stamp is not None else None
     if items_stamp is None or items_stamp != cache.items_stamp:
-        cache.items = {}
+        cache.items = ItemCache()
     cache.items_stamp = items_stamp
     theme.env.globals["paper_item"], theme.env.globals["paper_items"] = \
         _paper_item_functions(theme, cache.items)
@@ -93,6 +109,7 @@ def warm(pages: list[Page], theme: Theme) -> None:
     processes, so that the next rebuild does not make them all at once."""
     global _theme
     _theme = theme
+    clear_fragments(theme)
     try:
         for page in pages:
             _get_template(page.template).render(page.context_dict())
@@ -109,34 +126,55 @@ def _item_fingerprint(theme: Theme) -> str | None:
         return None
 
 
-def _paper_item_functions(theme: Theme, items: dict[str, dict[str, Markup]]):
+def _paper_item_functions(theme: Theme, items: ItemCache):
     """`{{ paper_item(paper) }}` in listings, and `{{ paper_items(papers) }}` for a run of
     them: partials/paper_item.html rendered once per paper version (its frontmatter hash,
-    which covers its file name) and page depth. A 10,000-paper site has four listings of
-    every paper; rendering each item once makes them mostly copies, and a title edit
-    re-renders one item.
+    which covers its file name), then copied for each page depth (ItemCache). A 10,000-paper
+    site has four listings of every paper, at two depths; rendering each item once makes them
+    copies, and a title edit re-renders one item.
 
     The partial sees `paper`, `root`, `site`, `config`, `profile` and `highlight`: the item
     must depend on nothing else, or it would be reused where it differs."""
+    def render(context: jinja2.runtime.Context, paper: Paper, root: str) -> str:
+        return theme.env.get_template(ITEM_TEMPLATE).render(
+            paper=paper, root=root, site=context["site"], config=context["config"],
+            profile=context["profile"], highlight=context["highlight"])
+
     @jinja2.pass_context
     def paper_item(context: jinja2.runtime.Context, paper: Paper) -> Markup:
-        at_root = items.setdefault(context["root"], {})
-        html = at_root.get(paper.meta_fingerprint)
-        if html is None:
-            html = at_root[paper.meta_fingerprint] = Markup(theme.env.get_template(ITEM_TEMPLATE).render(
-                paper=paper, root=context["root"], site=context["site"],
-                config=context["config"], profile=context["profile"],
-                highlight=context["highlight"]))
+        root = context["root"]
+        at_root = items.at_root.setdefault(root, {})
+        key = paper.meta_fingerprint
+        html = at_root.get(key)
+        if html is not None:
+            return html
+        marked = items.marked.get(key)
+        if marked is None:
+            marked = items.marked[key] = render(context, paper, _ROOT_MARK)
+        ok = items.prefix_ok.get(root)
+        if ok is None:
+            html = Markup(render(context, paper, root))
+            ok = items.prefix_ok[root] = html == marked.replace(_ROOT_MARK, root)
+        elif ok:
+            html = Markup(marked.replace(_ROOT_MARK, root))
+        else:
+            html = Markup(render(context, paper, root))
+        at_root[key] = html
         return html
 
     @jinja2.pass_context
     def paper_items(context: jinja2.runtime.Context, papers: list[Paper]) -> Markup:
         # The items are Markup already: a plain join, marked safe once (Markup.join would
         # escape each of them again).
-        get = items.setdefault(context["root"], {}).get
+        get = items.at_root.setdefault(context["root"], {}).get
         return Markup("".join([get(p.meta_fingerprint) or paper_item(context, p) for p in papers]))
 
     return paper_item, paper_items
+
+
+# Stands for `root` in an item rendered for every depth: private-use characters, which
+# escaping leaves alone, around random ones, which no paper's text can hold by chance.
+_ROOT_MARK = f"\ue000{os.urandom(8).hex()}\ue000"
 
 
 PARALLEL_RENDER_MIN = 1000   # pages to render below which a process pool costs more than it saves
@@ -159,12 +197,12 @@ def _get_template(name: str) -> jinja2.Template:
 
 def _render_page(page: Page) -> tuple[bytes, str | None] | Problem:
     """Render one page and stage it: (digest, temporary file or None), or the Problem of an
-    undefined value (runs in a worker process too, so it returns the problem rather than
+    undefined value or other template error (runs in a worker process too, so it returns the problem rather than
     raising it)."""
     try:
         data = _get_template(page.template).render(page.context_dict()).encode("utf-8")
         return _output.stage(page.output, data)
-    except jinja2.UndefinedError as exc:
+    except jinja2.TemplateError as exc:       # undefined values, {% cache %} misuse
         return problem(page.template, _template_line(exc), None,
                        f"while rendering {page.output}: {exc.message}")
 

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 import jinja2
+import jinja2.ext
+from jinja2 import nodes
+from markupsafe import Markup
 
 from .errors import SiteError, problem
 from .frontmatter_yaml import parse_yaml, read_text
@@ -150,10 +155,65 @@ def load_theme(themes_dir: Path, name: str, cache_dir: Path | None = None) -> Th
         auto_reload=False,
         cache_size=-1,
         bytecode_cache=_bytecode_cache(cache_dir),
+        extensions=[FragmentCache],
     )
     env.filters.update(figure=figure, human_date=human_date, initials=initials, plain=plain,
                        site_url=site_url)
     return Theme(name, dirs, env)
+
+
+class FragmentCache(jinja2.ext.Extension):
+    """`{% cache key, ... %}...{% endcache %}`: the body is rendered once per build for each
+    distinct key, then copied (as Hugo's `partialCached`). For what every page repeats: the
+    navigation (keyed by `root` and `page_url`), the footer, icons. The keys must name
+    everything the body shows that changes from page to page; what is the same for the whole
+    build (config, profile, site, build_date) need not be named. The template and line of
+    the tag are part of the key, so two tags never share an entry.
+
+    The entries live in `env.fragment_cache`, which `clear_fragments` empties before each
+    build. With SCHOLARSITE_CHECK_FRAGMENTS=1 in the environment every reuse is rendered
+    again and compared, and a difference is an error naming the tag (tests build with it)."""
+
+    tags = {"cache"}
+
+    def __init__(self, environment: jinja2.Environment):
+        super().__init__(environment)
+        environment.extend(fragment_cache={})
+
+    def parse(self, parser: "jinja2.parser.Parser") -> nodes.Node:
+        lineno = next(parser.stream).lineno
+        keys: list[nodes.Expr] = [nodes.Const(parser.name), nodes.Const(lineno)]
+        while parser.stream.current.type != "block_end":
+            if len(keys) > 2:
+                parser.stream.expect("comma")
+            keys.append(parser.parse_expression())
+        body = parser.parse_statements(("name:endcache",), drop_needle=True)
+        call = self.call_method("_cached", [nodes.Tuple(keys, "load")])
+        return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
+
+    def _cached(self, key: tuple, caller: Callable[[], str]) -> Markup:
+        cache = self.environment.fragment_cache  # type: ignore[attr-defined]
+        try:
+            html = cache.get(key)
+        except TypeError:
+            raise jinja2.TemplateRuntimeError(
+                f"{{% cache %}} at {key[0]}:{key[1]}: keys must be text, numbers or None, "
+                f"found {[type(k).__name__ for k in key[2:]]}") from None
+        if html is None:
+            html = cache[key] = Markup(caller())
+        elif _CHECK_FRAGMENTS and html != caller():
+            raise jinja2.TemplateRuntimeError(
+                f"{{% cache %}} at {key[0]}:{key[1]} shows something its keys "
+                f"{list(key[2:])!r} do not name: the same keys gave different HTML")
+        return html
+
+
+_CHECK_FRAGMENTS = os.environ.get("SCHOLARSITE_CHECK_FRAGMENTS", "") not in ("", "0")
+
+
+def clear_fragments(theme: Theme) -> None:
+    """Forget the `{% cache %}` fragments of the last build (its config may have changed)."""
+    theme.env.fragment_cache.clear()  # type: ignore[attr-defined]
 
 
 def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:

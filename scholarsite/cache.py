@@ -68,10 +68,18 @@ class PaperCache:
             data = path.read_bytes()
         except OSError:
             return None
-        h = hashlib.blake2b(path.name.encode(), digest_size=16)
+        return PaperCache.key_of(path.name, data)
+
+    @staticmethod
+    def key_of(name: str, data: bytes) -> str:
+        """`key` of a file named `name` holding `data`."""
+        h = hashlib.blake2b(name.encode(), digest_size=16)
         h.update(b"\x00")
         h.update(data)
         return h.hexdigest()
+
+    def is_empty(self) -> bool:
+        return not any(self.shards)
 
     def __contains__(self, key: str) -> bool:
         return key in self.shards[int(key[0], 16)]

@@ -188,20 +188,35 @@ def load_papers(paths: list[Path], complete: bool = False, save: bool = True
     cache = paper_cache.for_paper(paths[0]) if paths else None
     if cache is None:
         return [load_paper(path) for path in paths]
-    keys = [cache.key(path) for path in paths]
-    new = [(key, path) for key, path in zip(keys, paths) if key is not None and key not in cache]
-    parsed = dict(zip(new, map_ordered(parse_paper, [path for _, path in new], PARALLEL_PARSE_MIN)))
+    if cache.is_empty():     # nothing to look up: each file is hashed when it is parsed
+        keys: list[str | None] = [None] * len(paths)
+        new = paths
+    else:
+        keys = [cache.key(path) for path in paths]
+        new = [path for key, path in zip(keys, paths) if key is not None and key not in cache]
+    parsed = dict(zip(new, map_ordered(_read_and_parse, new, PARALLEL_PARSE_MIN)))
     cache.misses += len(parsed)
-    for (key, path), (paper, problems) in parsed.items():
-        if cache.key(path) == key:   # not edited while it was parsed
+    for path, (key, (paper, problems)) in parsed.items():
+        if key is not None:   # the hash of the very bytes that were parsed
             cache.put(key, path, paper, problems)
     results = []
     for key, path in zip(keys, paths):
-        result = parsed.get((key, path)) or (cache.get(key, path) if key is not None else None)
+        fresh = parsed.get(path)
+        result = fresh[1] if fresh else cache.get(key, path) if key is not None else None
         results.append(result or load_paper(path))
     if save:
         cache.save(prune=complete)
     return results
+
+
+def _read_and_parse(path: Path) -> tuple[str | None, tuple[Paper | None, list[Problem]]]:
+    """(cache key of the bytes read, parse_paper of them); the key is None when the file
+    cannot be read (parse_paper then reports it as it would)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None, parse_paper(path)
+    return paper_cache.PaperCache.key_of(path.name, data), parse_paper(path, data)
 
 
 def load_paper(path: Path) -> tuple[Paper | None, list[Problem]]:
@@ -220,8 +235,9 @@ def load_paper(path: Path) -> tuple[Paper | None, list[Problem]]:
     return paper, problems
 
 
-def parse_paper(path: Path) -> tuple[Paper | None, list[Problem]]:
-    """Read, validate and render one paper file, without the cache."""
+def parse_paper(path: Path, data: bytes | None = None) -> tuple[Paper | None, list[Problem]]:
+    """Read (unless its bytes are given), validate and render one paper file, without the
+    cache."""
     problems: list[Problem] = []
     slug = path.stem
     if not is_valid_slug(slug):
@@ -229,7 +245,7 @@ def parse_paper(path: Path) -> tuple[Paper | None, list[Problem]]:
                                 f"file name {path.name!r} is not a valid slug: use lowercase "
                                 f"ASCII letters, digits and single hyphens, at most {MAX_LENGTH} "
                                 "characters (e.g. prompt-distribution-learning.md)"))
-    doc, more = read_document(path)
+    doc, more = read_document(path, data=data)
     problems += more
     if doc is None:
         return None, problems

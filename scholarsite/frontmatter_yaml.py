@@ -105,9 +105,11 @@ class Document:
     body_line: int = 1
 
 
-def read_text(path: Path) -> tuple[str | None, list[Problem]]:
-    """The file's text as UTF-8 (a BOM and CRLF line ends are accepted), or a problem."""
-    data = path.read_bytes()
+def read_text(path: Path, data: bytes | None = None) -> tuple[str | None, list[Problem]]:
+    """The file's text as UTF-8 (a BOM and CRLF line ends are accepted), or a problem.
+    `data`: the file's bytes, when the caller has read them already."""
+    if data is None:
+        data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -164,9 +166,11 @@ def _yaml_message(exc: yaml.MarkedYAMLError, text: str, mark: Any) -> str:
 _CLOSING_LINE = re.compile(r"^[^\S\n]*(?:---|\.\.\.)[^\S\n]*$", re.M)
 
 
-def read_document(path: Path, require_frontmatter: bool = True) -> tuple[Document | None, list[Problem]]:
-    """Read a Markdown file with a `---` YAML header. Every way it can go wrong is a Problem."""
-    text, problems = read_text(path)
+def read_document(path: Path, require_frontmatter: bool = True, data: bytes | None = None
+                  ) -> tuple[Document | None, list[Problem]]:
+    """Read a Markdown file with a `---` YAML header (or parse its bytes, `data`, when read
+    already). Every way it can go wrong is a Problem."""
+    text, problems = read_text(path, data)
     if text is None:
         return None, problems
     first, newline, rest = text.partition("\n")

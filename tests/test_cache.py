@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from perf import gen_corpus   # tests/perf/gen_corpus.py: the benchmarks' corpus
-from scholarsite import cache
+from scholarsite import cache, content
 from scholarsite.builder import build
 from scholarsite.errors import SiteError
 
@@ -108,6 +108,31 @@ def test_edited_paper_is_parsed_again(root):
     shutil.rmtree(root / ".cache")
     fresh_build(root, "uncached")
     assert tree(root / "site") == tree(root / "uncached")
+
+
+@pytest.mark.parametrize("first", ["empty cache", "warm cache"])
+def test_a_paper_saved_while_it_is_parsed_is_parsed_again(root, monkeypatch, first):
+    """The cache entry is keyed by the bytes that were parsed, not by what the file holds
+    once parsing ends; whether the cache was empty (nothing hashed before parsing) or not."""
+    paper = sorted((root / "content" / "papers").glob("*.md"))[0]
+    if first == "warm cache":
+        fresh_build(root, "site")
+        paper.write_text(paper.read_text() + "\nFirst edit.\n")
+    parse = content.parse_paper
+
+    def parse_then_edit(path, data=None):
+        result = parse(path, data)
+        if path == paper and "Second edit." not in paper.read_text():
+            paper.write_text(paper.read_text() + "\nSecond edit.\n")
+        return result
+    monkeypatch.setattr(content, "parse_paper", parse_then_edit)
+    fresh_build(root, "site")
+    page = root / "site" / "papers" / paper.stem / "index.html"
+    assert "Second edit." not in page.read_text()   # this build showed what it read
+    monkeypatch.setattr(content, "parse_paper", parse)
+    fresh_build(root, "site")
+    assert "Second edit." in page.read_text()
+    assert cache.for_content(root / "content").misses == 1
 
 
 def test_entries_of_deleted_and_edited_papers_are_dropped(root):

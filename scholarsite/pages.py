@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from functools import partial
 from itertools import compress
 from operator import is_not
@@ -141,9 +141,9 @@ class Page:
         return self.make_context()
 
     def context_dict(self) -> dict[str, Any]:
-        # Shallow on purpose: asdict() would deep-copy every paper of every listing.
-        context = self.make_context()
-        return {f.name: getattr(context, f.name) for f in fields(context)}
+        # Shallow on purpose: asdict() would deep-copy every paper of every listing. The
+        # contexts are plain dataclasses: their __dict__ holds exactly their fields.
+        return dict(vars(self.make_context()))
 
 
 def code_link(url: str) -> CodeLink:

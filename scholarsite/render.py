@@ -29,15 +29,15 @@ ITEM_TEMPLATE = "partials/paper_item.html"
 class ItemCache:
     """Rendered list items (partials/paper_item.html), by paper frontmatter fingerprint.
 
-    An item is rendered once with a mark in place of `root` (`marked`), then copied with each
-    page depth's `root` put in (`at_root`): the papers list and the category pages are at
-    different depths. That holds when the partial uses `root` only as the start of links,
-    as it should; `prefix_ok` records, per root, whether the first item rendered there
-    directly came out the same, and a root where it did not gets directly rendered items."""
+    An item is rendered once with a mark in place of `root` (`marked`); a listing joins the
+    items and puts its `root` in place of the mark. That holds when the partial uses `root`
+    only as the start of links, as it should: `prefix_ok` records, per root, whether the first
+    item rendered there directly came out the same; a root where it did not gets directly
+    rendered items (`at_root`)."""
 
-    at_root: dict[str, dict[str, Markup]] = field(default_factory=dict)
     marked: dict[str, str] = field(default_factory=dict)
     prefix_ok: dict[str, bool] = field(default_factory=dict)
+    at_root: dict[str, dict[str, Markup]] = field(default_factory=dict)
 
 
 @dataclass
@@ -140,34 +140,40 @@ def _paper_item_functions(theme: Theme, items: ItemCache):
             paper=paper, root=root, site=context["site"], config=context["config"],
             profile=context["profile"], highlight=context["highlight"])
 
+    def marked(context: jinja2.runtime.Context, paper: Paper) -> str:
+        html = items.marked.get(paper.meta_fingerprint)
+        if html is None:
+            html = items.marked[paper.meta_fingerprint] = render(context, paper, _ROOT_MARK)
+        return html
+
+    def prefix_ok(context: jinja2.runtime.Context, paper: Paper) -> bool:
+        root = context["root"]
+        ok = items.prefix_ok.get(root)
+        if ok is None:
+            ok = items.prefix_ok[root] = (
+                render(context, paper, root) == marked(context, paper).replace(_ROOT_MARK, root))
+        return ok
+
     @jinja2.pass_context
     def paper_item(context: jinja2.runtime.Context, paper: Paper) -> Markup:
         root = context["root"]
+        if prefix_ok(context, paper):
+            return Markup(marked(context, paper).replace(_ROOT_MARK, root))
         at_root = items.at_root.setdefault(root, {})
-        key = paper.meta_fingerprint
-        html = at_root.get(key)
-        if html is not None:
-            return html
-        marked = items.marked.get(key)
-        if marked is None:
-            marked = items.marked[key] = render(context, paper, _ROOT_MARK)
-        ok = items.prefix_ok.get(root)
-        if ok is None:
-            html = Markup(render(context, paper, root))
-            ok = items.prefix_ok[root] = html == marked.replace(_ROOT_MARK, root)
-        elif ok:
-            html = Markup(marked.replace(_ROOT_MARK, root))
-        else:
-            html = Markup(render(context, paper, root))
-        at_root[key] = html
+        html = at_root.get(paper.meta_fingerprint)
+        if html is None:
+            html = at_root[paper.meta_fingerprint] = Markup(render(context, paper, root))
         return html
 
     @jinja2.pass_context
     def paper_items(context: jinja2.runtime.Context, papers: list[Paper]) -> Markup:
         # The items are Markup already: a plain join, marked safe once (Markup.join would
-        # escape each of them again).
-        get = items.at_root.setdefault(context["root"], {}).get
-        return Markup("".join([get(p.meta_fingerprint) or paper_item(context, p) for p in papers]))
+        # escape each of them again); the root is put in once, in the joined text.
+        if not papers or not prefix_ok(context, papers[0]):
+            return Markup("".join([paper_item(context, p) for p in papers]))
+        get = items.marked.get
+        joined = "".join([get(p.meta_fingerprint) or marked(context, p) for p in papers])
+        return Markup(joined.replace(_ROOT_MARK, context["root"]))
 
     return paper_item, paper_items
 

@@ -47,14 +47,25 @@ def surname(author: str) -> str:
     return words[-1] if words else ""
 
 
+_NOT_KEY_CHAR = re.compile(r"[^a-z0-9]")
+_COMMAND = re.compile(r"\\[A-Za-z]+")
+_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
 def base_key(paper: Paper) -> str:
     """surname + year + first significant title word, e.g. lu2022prompt."""
-    name = re.sub(r"[^a-z0-9]", "", ascii_fold(surname(paper.authors[0]) if paper.authors else "").lower())
+    name = _NOT_KEY_CHAR.sub("", ascii_fold(surname(paper.authors[0]) if paper.authors else "").lower())
     title = ascii_fold(INLINE_MATH.sub(" ", paper.title) if "$" in paper.title else paper.title)
     if "\\" in title:
-        title = re.sub(r"\\[A-Za-z]+", " ", title)
-    words = re.findall(r"[A-Za-z0-9]+", title)
-    word = next((w for w in words if w.lower() not in _STOP), words[0] if words else "paper")
+        title = _COMMAND.sub(" ", title)
+    first = None          # the words are looked at only up to the first significant one
+    for m in _WORD.finditer(title):
+        word = m.group()
+        if word.lower() not in _STOP:
+            break
+        first = first or word
+    else:
+        word = first or "paper"
     return (name or "anonymous") + str(paper.year) + word.lower()
 
 

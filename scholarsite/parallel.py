@@ -52,7 +52,9 @@ def map_ordered(func: Callable[[T], R], items: Sequence[T], min_items: int,
     gc.freeze()
     try:
         ctx = multiprocessing.get_context("fork")
-        chunk = max(1, len(items) // (workers * 8))
+        # Small chunks (a few hundred items) so that the workers finish together: one may
+        # still be busy with its last chunk while the others wait. A chunk costs one message.
+        chunk = max(1, len(items) // (workers * 32))
         with ctx.Pool(min(workers, len(items))) as pool:
             return pool.map(_run, range(len(items)), chunksize=chunk)
     finally:

@@ -27,10 +27,9 @@ from scholarsite.markup import plain_paragraphs, to_html
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def reference_html(text: str, path: str = "p.md", field: str = "abstract", line: int = 3
+def reference_body(text: str, path: str = "p.md", field: str = "abstract", line: int = 3
                    ) -> tuple[str, list[str]]:
-    if not text.strip():
-        return "", []
+    """Plain Python-Markdown's HTML for `text`, math converted, before sanitizing."""
     md = markdown.Markdown(extensions=["extra", "sane_lists", "pymdownx.arithmatex"],
                            extension_configs={"pymdownx.arithmatex": {"generic": True}},
                            output_format="html")
@@ -41,10 +40,17 @@ def reference_html(text: str, path: str = "p.md", field: str = "abstract", line:
         tex = html.unescape(m.group(2)).strip()
         tex = tex[2:-2] if tex[:2] in ("\\(", "\\[") else tex
         return markup.render_math(tex, m.group(1) == "div", path, field, line, problems)
-    body = markup._MATH_SPAN.sub(replace, body)
+    return markup._MATH_SPAN.sub(replace, body), [str(p) for p in problems]
+
+
+def reference_html(text: str, path: str = "p.md", field: str = "abstract", line: int = 3
+                   ) -> tuple[str, list[str]]:
+    if not text.strip():
+        return "", []
+    body, problems = reference_body(text, path, field, line)
     clean = nh3.clean(body, tags=markup.ALLOWED_TAGS, attributes=markup.ALLOWED_ATTRIBUTES,
                       url_schemes=markup.URL_SCHEMES, link_rel="noopener")
-    return clean, [str(p) for p in problems]
+    return clean, problems
 
 
 def current_html(text: str) -> tuple[str, list[str]]:

@@ -392,7 +392,9 @@ def _angle_brackets(data: str, stash: _Stash) -> str | None:
 
 # Markdown's DelimiterProcessor classes a run of `*` by its neighbours (Delimiter._build_patterns,
 # the `*` token not being "smart"): it may open before a non-space, close after one, or both.
-_STAR_RUN = re.compile(r"\*+")
+# (`\*\**`, not `\*+`: opening with a literal lets the regex engine skip to each `*`; 20 us ->
+# 2 us on an abstract.)
+_STAR_RUN = re.compile(r"\*\**")
 _STAR_BOUNDARY = re.compile(r"""(?x)
     (?P<ambiguous>(?<!^)(?<![\s*])\*+(?![\s*])(?!$))|
     (?P<end>(?<!^)(?<![\s*])\*+)|

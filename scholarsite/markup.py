@@ -173,12 +173,12 @@ _NOT_PLAIN = (" \n", "\n\n\n", "$$")
 _PLAIN_LINE_START = r"[^\W\d_]|[(\"'$]"
 _NOT_PLAIN_START = re.compile(rf"(?!{_PLAIN_LINE_START})")
 _NOT_PLAIN_LINE = re.compile(rf"\n(?!{_PLAIN_LINE_START}|\n)")
-# Outside math, code, links and autolinks: the characters of every other inline syntax
-# (escapes, `_` and unpaired `*`, brackets of references, images and footnotes, attribute
-# lists, entities and raw HTML; tables, headers and code fences too, to be safe).
-_OUTSIDE_MATH_SYNTAX = "\\*_[]{}|~#"
-_LEFTOVER_SYNTAX = _OUTSIDE_MATH_SYNTAX + "`<>&"
-_INLINE_SYNTAX = _LEFTOVER_SYNTAX + "$"
+# Left outside math, code, links and autolinks: the characters of every other inline syntax
+# but `*` (escapes, `_`, brackets of references, images and footnotes, attribute lists,
+# unpaired backticks, entities and raw HTML; tables, headers and code fences too, to be safe).
+# A paragraph with none of them, `*` nor `$` is text alone.
+_LEFTOVER_SYNTAX = "\\_[]{}|~#`<>&"
+_INLINE_SYNTAX = _LEFTOVER_SYNTAX + "*$"
 
 
 def _is_plain(source: str) -> bool:
@@ -233,13 +233,14 @@ def _inline(para: str) -> list[str | tuple[str]] | None:
         return f"\x02{len(spans) - 1}\x03"
 
     data: str | None = para
-    for step in (_code_spans, _math_spans, _links, _angle_brackets, _emphasis):
+    for step in (_code_spans, _math_spans, _links, _angle_brackets):
         data = step(data, stash)
         if data is None:
             return None
     if any(c in data for c in _LEFTOVER_SYNTAX):
-        return None
-    return _expand(data, spans, [])
+        return None   # checked before emphasis, which would hide them in its spans
+    data = _emphasis(data, stash)
+    return None if data is None else _expand(data, spans, [])
 
 
 def _expand(data: str, spans: list[str | tuple[str]], out: list[str | tuple[str]]
@@ -355,12 +356,9 @@ def _links(data: str, stash: _Stash) -> str | None:
 def _link_text(text: str, stash: _Stash) -> str | None:
     """A link's text after the inline patterns that follow links, of which only emphasis may
     apply here; None for a footnote-like `^`, blank text or any other syntax."""
-    if text[0] == "^" or not text.strip():
+    if text[0] == "^" or not text.strip() or any(c in text for c in _LEFTOVER_SYNTAX):
         return None
-    text = _emphasis(text, stash)
-    if text is None or any(c in text for c in _LEFTOVER_SYNTAX):
-        return None
-    return text
+    return _emphasis(text, stash)
 
 
 _ANGLE = re.compile(rf"<(?P<url>https?://(?:{_URL_CHAR}|[()])+)>|(?P<lt><(?=[ 0-9]))|(?P<gt>>)|<")
@@ -406,12 +404,11 @@ def _emphasis(data: str, stash: _Stash) -> str | None:
     """*em* -> <em>em</em> and **strong** -> <strong>strong</strong>, when the runs of `*` pair
     in order, one opening (start or ambiguous), the next closing (end or ambiguous) with the
     same length, 1 or 2: then DelimiterProcessor pairs exactly these, one region a match, and
-    leaves no state behind. Declined: `_` (the smart `_` delimiter), longer runs, nesting,
-    unpaired or space-flanked `*`."""
+    leaves no state behind. Declined: longer runs, nesting, unpaired or space-flanked `*`.
+    `data` must hold no other syntax (no `_`, the other delimiter, no escape): the callers
+    check it first."""
     if "*" not in data:
         return data
-    if "_" in data:
-        return None
     runs = [m.span() for m in _STAR_RUN.finditer(data)]
     if len(runs) % 2:
         return None

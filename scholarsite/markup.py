@@ -11,6 +11,7 @@ import html
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 import nh3
 
@@ -160,66 +161,50 @@ def to_html(text: str, path: Path | str, field: str = "abstract", line: int | No
     return sanitize(body), problems
 
 
-# Markdown that is only paragraphs of text with inline math, which Python-Markdown would turn
-# into <p>text<span class="arithmatex">\(tex\)</span></p> and nothing else. Rejected anywhere:
-# backticks (code, and the first inline pattern), HTML and entities, characters that are not
-# printable but newlines (controls, tabs, NBSP and every other whitespace Markdown's `\s`
-# matches), trailing spaces (line breaks), more than one blank line, a newline at either end
-# and `$$` (display math); and a line that starts with anything but a letter, `(`, a quote or
-# `$` (headers, lists, quotes, tables, code, rules, definitions, footnote and link references
-# and attribute lists all start a line otherwise).
-_NOT_PLAIN = ("`", "<", ">", "&", " \n", "\n\n\n", "$$")
+# Markdown that is only paragraphs of text with inline math and the common inline syntax below,
+# which Python-Markdown would turn into <p>...</p> and nothing else. Rejected anywhere:
+# characters that are not printable but newlines (controls, tabs, NBSP and every other
+# whitespace Markdown's `\s` matches), trailing spaces (line breaks), more than one blank line,
+# a newline at either end and `$$` (display math); and a line that starts with anything but a
+# letter, `(`, a quote or `$` (headers, lists, quotes, tables, code, rules, definitions,
+# footnote and link references, attribute lists and raw HTML blocks all start a line
+# otherwise, and HTML within a line stays text for Markdown's HTML block preprocessor).
+_NOT_PLAIN = (" \n", "\n\n\n", "$$")
 _PLAIN_LINE_START = r"[^\W\d_]|[(\"'$]"
 _NOT_PLAIN_START = re.compile(rf"(?!{_PLAIN_LINE_START})")
 _NOT_PLAIN_LINE = re.compile(rf"\n(?!{_PLAIN_LINE_START}|\n)")
-# Outside math, the characters of every other inline syntax (escapes, emphasis, links,
-# footnotes, attribute lists; tables, headers and code fences too, to be safe).
-_OUTSIDE_MATH_SYNTAX = "\\*_[]{}|~#"
+# Left outside math, code, links and autolinks: the characters of every other inline syntax
+# but `*` (escapes, `_`, brackets of references, images and footnotes, attribute lists,
+# unpaired backticks, entities and raw HTML; tables, headers and code fences too, to be safe).
+# A paragraph with none of them, `*` nor `$` is text alone.
+_LEFTOVER_SYNTAX = "\\_[]{}|~#`<>&"
+_INLINE_SYNTAX = _LEFTOVER_SYNTAX + "*$"
 
 
 def _is_plain(source: str) -> bool:
-    """True when `source` has none of the syntax the comment above lists."""
+    """True when `source` has none of the block syntax the comment above lists."""
     return (source[-1:] not in ("", " ", "\n") and not _NOT_PLAIN_START.match(source)
             and not any(s in source for s in _NOT_PLAIN)
             and source.replace("\n", " ").isprintable() and not _NOT_PLAIN_LINE.search(source))
 
 
-def _has_syntax(text: str) -> bool:
-    return any(c in text for c in _OUTSIDE_MATH_SYNTAX)
-
-
 def plain_paragraphs(source: str, path: Path | str, field: str, line: int | None,
                      problems: list[Problem]) -> str | None:
     """The HTML Python-Markdown gives `source`, math converted, when `source` is only
-    paragraphs of text and inline math; None when it may hold any other Markdown syntax.
+    paragraphs of text, inline math, code spans, links, autolinks and simple emphasis; None
+    when it may hold any other Markdown syntax, or these in a form not mirrored here.
 
-    A fast path (Markdown takes ~0.5 ms an abstract, this ~10 us) that gives the same bytes:
+    A fast path (Markdown takes ~0.5 ms an abstract, this ~10-30 us) that gives the same bytes:
     tests/test_markup_speed.py compares the two on real, generated and random abstracts."""
     if not _is_plain(source):
         return None
-    math_re = None
     paragraphs: list[list[str | tuple[str]]] = []
     for para in source.split("\n\n"):
-        if "$" not in para and "\\" not in para:
-            if _has_syntax(para):
-                return None
+        if not any(c in para for c in _INLINE_SYNTAX):
             paragraphs.append([para])
             continue
-        if math_re is None:   # arithmatex's own regex finds the math exactly as it would
-            math_re = _markdown().inlinePatterns["arithmatex-inline"].compiled_re
-            math_re = getattr(math_re, "regex", math_re)
-        parts: list[str | tuple[str]] = []
-        last = 0
-        for m in math_re.finditer(para):
-            groups = m.groups()
-            tex = groups[2] or groups[5]
-            if groups[0] or groups[3] or not tex or "\n" in tex:
-                return None     # escaped backslashes, or math across lines
-            parts.append(para[last:m.start()])
-            parts.append((tex,))
-            last = m.end()
-        parts.append(para[last:])
-        if any(isinstance(part, str) and _has_syntax(part) for part in parts):
+        parts = _inline(para)
+        if parts is None:
             return None
         paragraphs.append(parts)
     return "\n".join(
@@ -227,6 +212,219 @@ def plain_paragraphs(source: str, path: Path | str, field: str, line: int | None
                         render_math(part[0], False, path, field, line, problems)
                         for part in parts) + "</p>"
         for parts in paragraphs)
+
+
+# The inline syntax of one paragraph, handled as Python-Markdown 3.11's inline patterns handle
+# it, in their order: code spans (priority 190), arithmatex math (189.9), inline links (160),
+# autolinks (120), `*` emphasis (60). Like Markdown, each step replaces what it renders with a
+# placeholder, STX number ETX, that later steps cannot match into; to emphasis it looks as
+# Markdown's own placeholder (STX klzzwxh:number ETX) does, neither a space nor a `*`. Each
+# step returns None for any form it does not mirror: then the whole text goes to Markdown.
+_PLACEHOLDER = re.compile("\x02([0-9]+)\x03")
+_Stash = Callable[[str | tuple[str]], str]   # stores a rendered span, returns its placeholder
+
+
+def _inline(para: str) -> list[str | tuple[str]] | None:
+    """One paragraph's HTML as parts: strings, and `(tex,)` for math to convert in order."""
+    spans: list[str | tuple[str]] = []
+
+    def stash(span: str | tuple[str]) -> str:
+        spans.append(span)
+        return f"\x02{len(spans) - 1}\x03"
+
+    data: str | None = para
+    for step in (_code_spans, _math_spans, _links, _angle_brackets):
+        data = step(data, stash)
+        if data is None:
+            return None
+    if any(c in data for c in _LEFTOVER_SYNTAX):
+        return None   # checked before emphasis, which would hide them in its spans
+    data = _emphasis(data, stash)
+    return None if data is None else _expand(data, spans, [])
+
+
+def _expand(data: str, spans: list[str | tuple[str]], out: list[str | tuple[str]]
+            ) -> list[str | tuple[str]]:
+    """`data` with its placeholders replaced by what they stand for, recursively."""
+    for i, piece in enumerate(_PLACEHOLDER.split(data)):
+        if i % 2 == 0:
+            if piece:
+                out.append(piece)
+        else:
+            span = spans[int(piece)]
+            if isinstance(span, tuple):
+                out.append(span)
+            else:
+                _expand(span, spans, out)
+    return out
+
+
+# Declined in code: `<!` (a comment Markdown's HTML preprocessor may rewrite, `--!>` as `-->`),
+# `&#` (a character reference it may complete with `;`), `|` (table rows are split on it) and
+# newlines (kept in the code, and a line start to check).
+_NOT_IN_CODE = ("<!", "&#", "|", "\n")
+
+
+def _code_spans(data: str, stash: _Stash) -> str | None:
+    """`code` -> <code>code</code>: BacktickInlineProcessor strips the code and escapes `&`,
+    `<` and `>` (util.code_escape). Only single backticks paired in order, none after a
+    backslash (an escape, or escaped backslashes before a backtick), no blank code."""
+    if "`" not in data:
+        return data
+    pieces = data.split("`")
+    if len(pieces) % 2 == 0:
+        return None   # a backtick left unpaired
+    out = [pieces[0]]
+    for i in range(1, len(pieces), 2):
+        code, text = pieces[i], pieces[i + 1]
+        if (not code.strip() or code.endswith("\\") or out[-1].endswith("\\")
+                or (not text and i + 2 < len(pieces))       # `` (a longer run of backticks)
+                or any(s in code for s in _NOT_IN_CODE)):
+            return None
+        code = code.strip().replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        out += [stash(f"<code>{code}</code>"), text]
+    return "".join(out)
+
+
+@lru_cache(maxsize=1)
+def _math_regex() -> re.Pattern[str]:
+    """arithmatex's own regex, which finds the math exactly as it would."""
+    regex = _markdown().inlinePatterns["arithmatex-inline"].compiled_re
+    return getattr(regex, "regex", regex)
+
+
+def _math_spans(data: str, stash: _Stash) -> str | None:
+    """Inline `$tex$` (and `\\(tex\\)`) -> a part converted to MathML in document order.
+    Declined: escaped backslashes, math across lines, and `<`, `>`, `&` in the TeX (Markdown's
+    serializer escapes the TeX but spares entities, and to_html unescapes it: `&amp;` would
+    come back as `&`)."""
+    if "$" not in data and "\\" not in data:
+        return data
+    out, last = [], 0
+    for m in _math_regex().finditer(data):
+        groups = m.groups()
+        tex = groups[2] or groups[5]
+        if groups[0] or groups[3] or not tex or any(c in tex for c in "\n<>&"):
+            return None
+        out += [data[last:m.start()], stash((tex,))]
+        last = m.end()
+    out.append(data[last:])
+    return "".join(out)
+
+
+# A URL character in links and autolinks: none that an earlier inline pattern could take
+# (backslash, backtick, `$`, brackets, placeholders), that ends or quotes a URL or title (space,
+# `<`, `>`, quotes, parentheses: allowed only as below) or that is rare enough to leave to
+# Markdown (`{}|^*`). `&` is allowed except in `&#`.
+_URL_CHAR = r"[^\s<>\"'`\\\[\]{}|^$*()\x02\x03]"
+_INLINE_LINK = re.compile(
+    r"\[(?P<text>[^\[\]\n]+)\]"
+    rf"\((?P<url>(?:{_URL_CHAR}|\({_URL_CHAR}*\))+)"
+    r"(?: +(?P<quote>[\"'])(?P<title>[^\"'()<>&\\`$\[\]\x02\x03\n]+)(?P=quote))?\)")
+# Markdown's serializer escapes `&` in text and attributes unless it starts an entity
+# (markdown.serializers.RE_AMP).
+_RE_AMP = re.compile(r"&(?!(?:\#[0-9]+|\#x[0-9a-f]+|[0-9a-z]+);)", re.I)
+
+
+def _links(data: str, stash: _Stash) -> str | None:
+    """[text](url) and [text](url "title") -> <a href="url" title="title">text</a>, as
+    LinkInlineProcessor gives them: the URL may hold one level of balanced parentheses (its
+    bracket count), the title is stripped, the text goes through emphasis. Every `[` must start
+    such a link: references, footnotes, images and nested brackets are declined."""
+    if "[" not in data:
+        return data
+    out, last = [], 0
+    start = data.find("[")
+    while start != -1:
+        m = _INLINE_LINK.match(data, start)
+        if m is None or data[start - 1:start] == "!" or "&#" in m["url"]:
+            return None
+        text = _link_text(m["text"], stash)
+        title = m["title"].strip() if m["title"] is not None else None
+        if text is None or title == "":
+            return None
+        attributes = f' href="{_RE_AMP.sub("&amp;", m["url"])}"'
+        if title is not None:
+            attributes += f' title="{title}"'
+        out += [data[last:start], stash(f"<a{attributes}>{text}</a>")]
+        last = m.end()
+        start = data.find("[", last)
+    out.append(data[last:])
+    return "".join(out)
+
+
+def _link_text(text: str, stash: _Stash) -> str | None:
+    """A link's text after the inline patterns that follow links, of which only emphasis may
+    apply here; None for a footnote-like `^`, blank text or any other syntax."""
+    if text[0] == "^" or not text.strip() or any(c in text for c in _LEFTOVER_SYNTAX):
+        return None
+    return _emphasis(text, stash)
+
+
+_ANGLE = re.compile(rf"<(?P<url>https?://(?:{_URL_CHAR}|[()])+)>|(?P<lt><(?=[ 0-9]))|(?P<gt>>)|<")
+_AUTOMAIL = re.compile(r"<([^<> !]+@[^@<> ]+)>")   # Markdown's AUTOMAIL_RE
+
+
+def _angle_brackets(data: str, stash: _Stash) -> str | None:
+    """<http(s)://url> -> <a href="url">url</a> (AutolinkInlineProcessor); a `<` before a space
+    or a digit, which starts no tag, autolink or email link, and `>` stay text, escaped by the
+    serializer as &lt; and &gt;. Any other `<` (HTML, email links) is declined."""
+    if "<" not in data and ">" not in data:
+        return data
+    out, last = [], 0
+    for m in _ANGLE.finditer(data):
+        if m.lastgroup == "url" and "&#" not in m["url"]:
+            url = _RE_AMP.sub("&amp;", m["url"])
+            span = f'<a href="{url}">{url}</a>'
+        elif m.lastgroup == "gt":
+            span = "&gt;"
+        elif m.lastgroup == "lt" and not _AUTOMAIL.match(data, m.start()):
+            span = "&lt;"
+        else:
+            return None
+        out += [data[last:m.start()], stash(span)]
+        last = m.end()
+    out.append(data[last:])
+    return "".join(out)
+
+
+# Markdown's DelimiterProcessor classes a run of `*` by its neighbours (Delimiter._build_patterns,
+# the `*` token not being "smart"): it may open before a non-space, close after one, or both.
+# (`\*\**`, not `\*+`: opening with a literal lets the regex engine skip to each `*`; 20 us ->
+# 2 us on an abstract.)
+_STAR_RUN = re.compile(r"\*\**")
+_STAR_BOUNDARY = re.compile(r"""(?x)
+    (?P<ambiguous>(?<!^)(?<![\s*])\*+(?![\s*])(?!$))|
+    (?P<end>(?<!^)(?<![\s*])\*+)|
+    (?P<start>\*+(?![\s*])(?!$))
+    """)
+
+
+def _emphasis(data: str, stash: _Stash) -> str | None:
+    """*em* -> <em>em</em> and **strong** -> <strong>strong</strong>, when the runs of `*` pair
+    in order, one opening (start or ambiguous), the next closing (end or ambiguous) with the
+    same length, 1 or 2: then DelimiterProcessor pairs exactly these, one region a match, and
+    leaves no state behind. Declined: longer runs, nesting, unpaired or space-flanked `*`.
+    `data` must hold no other syntax (no `_`, the other delimiter, no escape): the callers
+    check it first."""
+    if "*" not in data:
+        return data
+    runs = [m.span() for m in _STAR_RUN.finditer(data)]
+    if len(runs) % 2:
+        return None
+    out, last = [], 0
+    for (a, b), (c, d) in zip(runs[::2], runs[1::2]):
+        if b - a > 2 or d - c != b - a:
+            return None
+        opener, closer = _STAR_BOUNDARY.match(data, a), _STAR_BOUNDARY.match(data, c)
+        if opener is None or opener.lastgroup == "end" or closer is None \
+                or closer.lastgroup == "start":
+            return None
+        tag = "strong" if b - a == 2 else "em"
+        out += [data[last:a], stash(f"<{tag}>{data[b:c]}</{tag}>")]
+        last = d
+    out.append(data[last:])
+    return "".join(out)
 
 
 _MATH_SEGMENT = re.compile(r"\$\$.+?\$\$|(?<![\\$])\$(?!\s)(?:\\.|[^\\$])+?(?<!\s)\$", re.S)

@@ -2,9 +2,10 @@
 
 `reference_html` is `to_html` as it was before the shortcuts: an untouched Markdown instance
 for every text, and `nh3.clean` with the options. It is compared with `to_html` (paragraph
-fast path, needle-gated inline patterns, one nh3 Cleaner) on real abstracts and titles (this
-repository's content, the test data, the seeds excerpt, arXiv answers), generated papers and
-random texts built from Markdown's special characters.
+fast path with its own code spans, links, autolinks and emphasis, needle-gated inline patterns,
+one nh3 Cleaner) on real abstracts and titles (this repository's content, the test data, the
+seeds excerpt, arXiv answers), generated papers and random texts built from Markdown's special
+characters and inline syntax; where the fast path takes a text, before sanitizing too.
 """
 from __future__ import annotations
 
@@ -27,10 +28,9 @@ from scholarsite.markup import plain_paragraphs, to_html
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def reference_html(text: str, path: str = "p.md", field: str = "abstract", line: int = 3
+def reference_body(text: str, path: str = "p.md", field: str = "abstract", line: int = 3
                    ) -> tuple[str, list[str]]:
-    if not text.strip():
-        return "", []
+    """Plain Python-Markdown's HTML for `text`, math converted, before sanitizing."""
     md = markdown.Markdown(extensions=["extra", "sane_lists", "pymdownx.arithmatex"],
                            extension_configs={"pymdownx.arithmatex": {"generic": True}},
                            output_format="html")
@@ -41,10 +41,17 @@ def reference_html(text: str, path: str = "p.md", field: str = "abstract", line:
         tex = html.unescape(m.group(2)).strip()
         tex = tex[2:-2] if tex[:2] in ("\\(", "\\[") else tex
         return markup.render_math(tex, m.group(1) == "div", path, field, line, problems)
-    body = markup._MATH_SPAN.sub(replace, body)
+    return markup._MATH_SPAN.sub(replace, body), [str(p) for p in problems]
+
+
+def reference_html(text: str, path: str = "p.md", field: str = "abstract", line: int = 3
+                   ) -> tuple[str, list[str]]:
+    if not text.strip():
+        return "", []
+    body, problems = reference_body(text, path, field, line)
     clean = nh3.clean(body, tags=markup.ALLOWED_TAGS, attributes=markup.ALLOWED_ATTRIBUTES,
                       url_schemes=markup.URL_SCHEMES, link_rel="noopener")
-    return clean, [str(p) for p in problems]
+    return clean, problems
 
 
 def current_html(text: str) -> tuple[str, list[str]]:
@@ -114,6 +121,61 @@ def random_texts(n: int = 3000) -> list[str]:
     return texts
 
 
+# Inline syntax the fast path renders itself, each next to what it must decline: markers at
+# word edges, in math and code, by punctuation, unpaired, nested, escaped or flanked by spaces;
+# code with `*`, `$`, HTML, entities and backslashes; links with parentheses, underscores,
+# ampersands, entities and quotes in URLs and titles; autolinks, email links and bare `<`, `>`.
+INLINE_GOOD = [
+    "*em*", "**strong**", "*two words*", "**bold $x_i$ words**", "`code`", "`a*b$c$`",
+    "`x_y <b> &amp; &`", "`a\\b`", "[text](https://x.org)", "[t *e*](https://x.org/a_(b)?q=1&r=2)",
+    '[t](https://x.org "A title")', "[t](u 'it is')", "[**s**](u)", "[`c`](u)", "[$x$](u)",
+    "[t](https://x.org/~u/a_b%20c#frag)", "[t](mailto:a@b.c)", "[a (b) c](u)",
+    "<https://github.com/a/b_c>", "<http://x.org/?a=1&b=2&amp;c>", "<https://x.org/(a)/>",
+    "(<5%)", "(< 5%)", "a > b", "$x$", "$a*b*c$", "a*b*c", "x**y**z", "*$x$*", "**`c`**",
+    "*[a](u)*", "**<https://x.org>**", "*(a)*", "*a*.", '"**q**"', "(*a*)", "*a*,", "**a**:",
+    '[t](u "a_b *c*")', "`[x](y)`", '`<a href="x">`', "` a  b `", "$a `b` c$", "*$a_b$*"]
+INLINE_BAD = [
+    "*", "**", "***", "****", "*a", "a*", "**a", "a**", "**a*", "*a**", "***a***",
+    "*a **b** c*", "**a *b* c**", "* a*", "*a *", "a * b", "_a_", "__a__", "a_b", "\\*a\\*", "\\*", "a\\",
+    "\\`", "``", "``a``", "` `", "`a\\`", "`<!-- x -->`", "`&#65`", "`a|b`", "`x\ny`",
+    "[a][b]", "[a]", "[^1]", "![i](u)", "[t](<u>)", "[t]( u )", "[t](u v)", "[t](u)(v)",
+    '[t](u "a"b")', "[t](u \"it's\")", '[t](u "")', "[t](u$x$)", "[t](a&#1;)", "[t](a((b)))",
+    "[t](a(b)", "[a [b] c](u)", "[_a_](u)", "[<b>](u)", "[](u)", "<HTTPS://x.org>",
+    "<https://x y>", "<https://x.org/$a$>", "<a@b.c>", "<5@x.org>", "<b>", "</b>", "<!--",
+    "&", "&amp;", "R&D", "$a<b$", "$a&b$", "{", "}", "|", "~", "#", "]", "[", "a!["]
+INLINE_TOKENS = INLINE_GOOD + INLINE_BAD
+
+
+def inline_texts(n: int, seed: int) -> list[str]:
+    """Paragraphs of words and the inline syntax the fast path takes, a construct it must
+    decline now and then; the same with one or two tokens it must decline put anywhere, even
+    inside a construct (the texts nearest to those it takes); denser mixes of everything."""
+    rng = random.Random(seed)
+    words = ["word", "Word", "x", "model", "(a)", "e.g.", "Über", "2022", "'q'", "costs", "$5"]
+    texts = []
+    for i in range(n):
+        pieces = []
+        for _ in range(rng.randint(1, 16)):
+            r = rng.random()
+            if i % 3 == 2:   # dense: anything next to anything
+                pool = INLINE_TOKENS if r < 0.5 else TOKENS if r < 0.6 else words
+            else:
+                pool = INLINE_GOOD if r < 0.35 else INLINE_BAD if r < 0.38 else words
+            pieces.append(rng.choice(pool))
+            pieces.append(rng.choice([" ", " ", " ", "", ", ", "\n"]))
+        text = "".join(pieces).strip()
+        if i % 3 == 1:
+            for _ in range(rng.randint(1, 2)):
+                pos = rng.randrange(len(text) + 1)
+                text = text[:pos] + rng.choice(INLINE_BAD + TOKENS) + text[pos:]
+        text = "Start " + text
+        if rng.random() < 0.3:   # a second paragraph
+            text += "\n\nThen " + " ".join(rng.choice(INLINE_GOOD + words)
+                                           for _ in range(rng.randint(1, 8)))
+        texts.append(text)
+    return texts
+
+
 @pytest.mark.parametrize("source", ["real", "generated", "random"])
 def test_to_html_gives_the_bytes_of_plain_markdown(source):
     texts = {"real": real_texts, "generated": generated_texts, "random": random_texts}[source]()
@@ -127,8 +189,10 @@ def test_the_fast_path_is_taken_for_plain_abstracts_and_math():
     taken = [t for t in texts if plain_paragraphs(t, "p.md", "abstract", 1, []) is not None]
     assert len(taken) > len(texts) // 2
     assert any("$" in t for t in taken)
-    assert plain_paragraphs("A **bold** word", "p.md", "abstract", 1, []) is None
     assert plain_paragraphs("A\n\n- list", "p.md", "abstract", 1, []) is None
+    assert plain_paragraphs("A *b **c** d*", "p.md", "abstract", 1, []) is None
+    assert plain_paragraphs("A **bold** word", "p.md", "abstract", 1, []) == (
+        "<p>A <strong>bold</strong> word</p>")
 
 
 def test_the_fast_path_reports_math_problems_like_markdown():
@@ -136,6 +200,66 @@ def test_the_fast_path_reports_math_problems_like_markdown():
     assert plain_paragraphs(text, "p.md", "abstract", 1, []) is not None
     assert current_html(text) == reference_html(text)
     assert len(current_html(text)[1]) == 2
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_inline_syntax_gives_the_bytes_of_plain_markdown(seed):
+    """Where the fast path takes a text, its HTML before sanitizing is Markdown's byte for byte
+    (a stronger check than after nh3); every text gives to_html's output and problems."""
+    taken: list[str] = []
+    for text in inline_texts(3000, seed):
+        problems: list = []
+        fast = plain_paragraphs(markup.latex_text_to_markdown(text), "p.md", "abstract", 3,
+                                problems)
+        if fast is not None:
+            assert (fast, [str(p) for p in problems]) == reference_body(text), repr(text)
+            taken.append(fast)
+        assert current_html(text) == reference_html(text), repr(text)
+    # The fast path really renders each construct; it does not just decline everything.
+    assert len(taken) > 600
+    for html_piece in (
+            "<em>", "<strong>", "<code>", "<em><math", "<strong><code>", "<code>a*b$c$</code>",
+            "<code>x_y &lt;b&gt; &amp;amp; &amp;</code>", "&lt;", "&gt;",
+            '<a href="https://x.org/a_(b)?q=1&amp;r=2">t <em>e</em></a>', ' title="A title">',
+            'title="it is"', '<a href="u"><strong>s</strong></a>',
+            '<a href="https://github.com/a/b_c">https://github.com/a/b_c</a>'):
+        assert any(html_piece in out for out in taken), html_piece
+
+
+def test_the_fast_path_takes_abstracts_with_inline_syntax():
+    generated = [t for t in generated_texts(400) if "**" in t]
+    assert len(generated) > 50
+    assert all(plain_paragraphs(t, "p.md", "abstract", 1, []) for t in generated)
+    real = [markup.latex_text_to_markdown(t) for t in real_texts()]
+    autolinked = [t for t in real if "<https://" in t]
+    assert len(autolinked) >= 10
+    assert all(plain_paragraphs(t, "p.md", "abstract", 1, []) for t in autolinked)
+    for text in ("Sets are *unordered*.",
+                 "I study learning with **structure**, e.g. $f(x) = \\sum_i w_i x_i$.",
+                 r"question: \textit{Is it possible} to \url{https://x.org}"):
+        assert plain_paragraphs(markup.latex_text_to_markdown(text), "p.md", "abstract", 1, [])
+
+
+def test_star_runs_are_classed_as_markdown_classes_them():
+    """_STAR_BOUNDARY is Markdown's own Delimiter pattern for `*`, not a look-alike."""
+    boundary = markup._markdown().inlinePatterns["em_strong"].delimiters["*"].boundary
+    rng = random.Random(4)
+    for _ in range(5000):
+        text = "".join(rng.choice("** a\n.\x02\x03") for _ in range(rng.randint(1, 8)))
+        for pos in range(len(text)):
+            mine, theirs = markup._STAR_BOUNDARY.match(text, pos), boundary.match(text, pos)
+            assert (mine and (mine.lastgroup, mine.span())) == (
+                theirs and (theirs.lastgroup, theirs.span())), repr((text, pos))
+
+
+def test_mirrored_patterns_are_markdowns():
+    """The fast path's copies of Markdown's patterns are Markdown's, in this version too."""
+    from markdown import inlinepatterns, serializers
+    assert (markup._RE_AMP.pattern, markup._RE_AMP.flags) == (
+        serializers.RE_AMP.pattern, serializers.RE_AMP.flags)
+    assert markup._AUTOMAIL.pattern == inlinepatterns.AUTOMAIL_RE
+    delimiters = markup._markdown().inlinePatterns["em_strong"].delimiters
+    assert not delimiters["*"].smart and delimiters["_"].smart
 
 
 def test_gated_patterns_match_as_before():

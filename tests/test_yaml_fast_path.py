@@ -168,7 +168,7 @@ def test_typical_header_takes_the_fast_path():
     data, lines = parse_simple(TYPICAL)
     assert data["date"] == dt.date(2008, 1, 22) and data["citations"] == 0
     assert data["selected"] is True and data["tags"] == ["quantum", "bound"]
-    assert lines["venue"] == 13
+    assert lines["venue"] == 14
 
 
 # ---- Hand-written headers -------------------------------------------------------------------
@@ -236,6 +236,19 @@ def test_fast_path_takes_these_and_reads_them_as_pyyaml(text):
 @pytest.mark.parametrize("text", DECLINED)
 def test_fast_path_leaves_these_to_pyyaml(text):
     assert not check(text)
+
+
+def test_decimals_and_dates_are_what_the_resolver_says():
+    """parse_simple types `0|[1-9][0-9]{0,17}` as int and YYYY-MM-DD as timestamp without
+    asking the resolver; it would say the same for every one of them."""
+    from scholarsite.frontmatter_yaml import _resolve
+    decimals = [str(n) for n in range(0, 20000)] + [str(10 ** k + 7) for k in range(5, 18)]
+    assert {_resolve(text) for text in decimals} == {"tag:yaml.org,2002:int"}
+    dates = [f"{y:04d}-{m:02d}-{d:02d}" for y in (0, 1, 999, 1900, 1999, 2000, 2024, 9999)
+             for m in range(0, 100) for d in range(0, 100)]
+    assert {_resolve(text) for text in dates} == {"tag:yaml.org,2002:timestamp"}
+    for text in ["1900-01-01", "2024-02-29", "2023-02-29", "2022-13-01", "0000-01-01"]:
+        assert check(f"d: {text}") and check(f"d: [{text}]") and check(f"d:\n  - {text}")
 
 
 def test_impossible_dates_stay_text_and_line_numbers_count_from_first_line():

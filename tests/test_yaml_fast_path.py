@@ -352,3 +352,28 @@ def test_random_headers_read_the_same():
     # Both sides are well exercised: neither an always-declining nor an always-accepting
     # fast path would pass.
     assert accepted > 1000 and declined > 1000, (accepted, declined)
+
+
+def test_random_lines_of_yaml_fragments_read_the_same():
+    """Lines glued from YAML's significant pieces (indicators, quotes, escapes, numbers,
+    dates, spaces): mostly declined, and where accepted, read as PyYAML reads them."""
+    rng = random.Random(7)
+    pieces = ["a", "b", "Zed", "on", ":", ": ", "-", "- ", " ", "  ", "#", " #", "'", '"', "''",
+              '\\"', "\\\\", "\\", "[", "]", ", ", ",", "0", "1", "12", "012", ".5", "yes", "No",
+              "~", "null", "2020-02-30", "2020-01-01", "x y", "https://x.org/a", "é", "\u00a0",
+              "|", ">", "&a", "*a", "!", "{", "}", "?", "%", "@", "`", "=", "<<", "---", "...",
+              "1e3", "+1", "0x1", "1:2"]
+    words = ["a", "b", "Zed", "x y", "https://x.org/a", "0", "12", "2020-01-01", "yes", "é",
+             '"q"', "'q'", "[a, b]"]
+    accepted = 0
+    for _ in range(5000):
+        lines = []
+        for _ in range(rng.randint(1, 6)):
+            indent = rng.choice(["", "", "", " ", "  ", "    "])
+            lead = rng.choice(["", "- ", "-  ", rng.choice(["a", "b", "c", "d", "AI Score", "on", "1"])
+                               + rng.choice([":", ": ", ":  "])])
+            body = "".join(rng.choice(pieces if rng.random() < 0.3 else words)
+                           for _ in range(rng.randint(0, 3)))
+            lines.append(indent + lead + body + rng.choice(["", "", " ", "  "]))
+        accepted += check("\n".join(lines))
+    assert accepted > 20

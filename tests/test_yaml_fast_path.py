@@ -251,6 +251,13 @@ def test_decimals_and_dates_are_what_the_resolver_says():
         assert check(f"d: {text}") and check(f"d: [{text}]") and check(f"d:\n  - {text}")
 
 
+def test_the_ascii_shortcut_of_the_character_check_agrees_with_the_regex():
+    from scholarsite.frontmatter_yaml import _UNSAFE_CHAR, _safe_characters
+    for code in range(128):
+        assert _safe_characters(f"a: b{chr(code)}c") == (not _UNSAFE_CHAR.search(chr(code)))
+    assert not _safe_characters("a: b\tc") and _safe_characters("a: b c\n")
+
+
 def test_impossible_dates_stay_text_and_line_numbers_count_from_first_line():
     data, lines, problems = parse_yaml("title: A\n\ndate: 2022-02-30\n", "p.md", first_line=5)
     assert data == {"title": "A", "date": "2022-02-30"} and problems == []

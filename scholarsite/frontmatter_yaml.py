@@ -35,6 +35,10 @@ class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: set[Any] = set()
         for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):   # PyYAML would fail on hashing it
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key must be a name, not a list or a mapping",
+                    key_node.start_mark)
             key = key_node.value
             if key in seen:
                 self.duplicates.append((str(key), key_node.start_mark.line + 1))
@@ -153,6 +157,12 @@ def parse_with_pyyaml(text: str, path: Path | str, first_line: int = 1
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark else first_line
         return None, {}, [problem(path, line, None, _yaml_message(exc, text, mark))]
+    except yaml.reader.ReaderError as exc:     # a character YAML does not allow
+        line = first_line + text.count("\n", 0, max(exc.position, 0))
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        return None, {}, [problem(path, line, None,
+                                  f"invalid YAML: the character U+{code:04X} is not allowed "
+                                  "(a control character, perhaps pasted from a PDF): remove it")]
     finally:
         loader.dispose()
     lines: dict[str, int] = {}

@@ -63,6 +63,19 @@ def test_tab_indentation_is_explained(folder):
         "tabs.md:4: invalid YAML: a tab indents this line; YAML allows only spaces for indentation"]
 
 
+def test_control_character_is_a_problem_on_its_line(folder):
+    text = GOOD.replace("title: A Good Paper", "title: A Good\x07 Paper")
+    assert messages(write(folder, "bell.md", text)) == [
+        "bell.md:2: invalid YAML: the character U+0007 is not allowed (a control character, "
+        "perhaps pasted from a PDF): remove it"]
+
+
+def test_list_as_a_key_is_a_problem_on_its_line(folder):
+    text = GOOD.replace("authors: [Ada Exemplar]", "authors: [Ada Exemplar]\n[venue]: NeurIPS")
+    assert messages(write(folder, "listkey.md", text)) == [
+        "listkey.md:4: invalid YAML: a key must be a name, not a list or a mapping"]
+
+
 def test_file_without_frontmatter(folder):
     assert messages(write(folder, "plain.md", "Just text.\n")) == [
         "plain.md:1: no frontmatter: the file must start with a line `---`, then YAML fields, "

@@ -74,9 +74,9 @@ def typed(value):
 
 
 def outcome(parse, text: str):
-    """What `parse` gives for `text`, types spelled out, or the exception it raises: the
-    PyYAML path raises on some texts (a ReaderError for a control character, a TypeError for
-    a list as a key), and must still do so after the fast path declined."""
+    """What `parse` gives for `text`, types spelled out, or the exception it raises (none
+    should: tests/test_content.py checks the problems of a control character and of a list
+    as a key, which PyYAML itself raises on)."""
     try:
         data, lines, problems = parse(text, "p.md", FIRST_LINE)
     except Exception as exc:  # noqa: BLE001 - compared

@@ -50,30 +50,20 @@ def test_bom_and_crlf_are_accepted(folder):
     assert problems == [] and paper.title == "A Good Paper"
 
 
-def test_broken_yaml_names_line_and_hint(folder):
-    text = GOOD.replace("title: A Good Paper", "title: Attention: all you need")
-    assert messages(write(folder, "colon.md", text)) == [
-        'colon.md:2: invalid YAML: the value of `title` contains ": ", which YAML reads as a '
-        'nested field: quote it, e.g. title: "Attention: all you need"']
-
-
-def test_tab_indentation_is_explained(folder):
-    text = GOOD.replace("authors: [Ada Exemplar]", "authors:\n\t- Ada")
-    assert messages(write(folder, "tabs.md", text)) == [
-        "tabs.md:4: invalid YAML: a tab indents this line; YAML allows only spaces for indentation"]
-
-
-def test_control_character_is_a_problem_on_its_line(folder):
-    text = GOOD.replace("title: A Good Paper", "title: A Good\x07 Paper")
-    assert messages(write(folder, "bell.md", text)) == [
-        "bell.md:2: invalid YAML: the character U+0007 is not allowed (a control character, "
-        "perhaps pasted from a PDF): remove it"]
-
-
-def test_list_as_a_key_is_a_problem_on_its_line(folder):
-    text = GOOD.replace("authors: [Ada Exemplar]", "authors: [Ada Exemplar]\n[venue]: NeurIPS")
-    assert messages(write(folder, "listkey.md", text)) == [
-        "listkey.md:4: invalid YAML: a key must be a name, not a list or a mapping"]
+@pytest.mark.parametrize("old, new, name, message", [
+    ("title: A Good Paper", "title: Attention: all you need", "colon.md",
+     'colon.md:2: invalid YAML: the value of `title` contains ": ", which YAML reads as a '
+     'nested field: quote it, e.g. title: "Attention: all you need"'),
+    ("authors: [Ada Exemplar]", "authors:\n\t- Ada", "tabs.md",
+     "tabs.md:4: invalid YAML: a tab indents this line; YAML allows only spaces for indentation"),
+    ("title: A Good Paper", "title: A Good\x07 Paper", "bell.md",
+     "bell.md:2: invalid YAML: the character U+0007 is not allowed (a control character, "
+     "perhaps pasted from a PDF): remove it"),
+    ("authors: [Ada Exemplar]", "authors: [Ada Exemplar]\n[venue]: NeurIPS", "listkey.md",
+     "listkey.md:4: invalid YAML: a key must be a name, not a list or a mapping"),
+], ids=["colon in a value", "tab indent", "control character", "list as a key"])
+def test_broken_yaml_names_its_line_and_a_hint(folder, old, new, name, message):
+    assert messages(write(folder, name, GOOD.replace(old, new))) == [message]
 
 
 def test_file_without_frontmatter(folder):

@@ -203,8 +203,8 @@ def _get_template(name: str) -> jinja2.Template:
 
 def _render_page(page: Page) -> tuple[bytes, str | None] | Problem:
     """Render one page and stage it: (digest, temporary file or None), or the Problem of an
-    undefined value or other template error (runs in a worker process too, so it returns the problem rather than
-    raising it)."""
+    undefined value or other template error (runs in a worker process too, so it returns the
+    problem rather than raising it)."""
     try:
         data = _get_template(page.template).render(page.context_dict()).encode("utf-8")
         return _output.stage(page.output, data)

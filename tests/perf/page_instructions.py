@@ -1,0 +1,86 @@
+"""CPU instructions to render one paper page, counted by callgrind: a figure that does not
+drift with the machine's load, for comparing templates or rendering code. Not run in CI.
+
+    python tests/perf/page_instructions.py [--themes DIR ...] [--pages 150] [--papers 1000]
+
+For each themes folder (default: the repository's), runs a small Python program twice under
+`valgrind --tool=callgrind`: once loading a generated corpus (tests/perf/gen_corpus.py, seed
+0; parsed beforehand, so the runs read it from `.cache/`), planning it and rendering 20 paper
+pages, once rendering `--pages` more; the difference divided by `--pages` is the cost of a
+page, context included. PYTHONHASHSEED is fixed and the collector is off while pages render,
+so the count is the same from run to run.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+sys.path[:0] = [str(HERE), str(REPO)]
+
+
+def render_pages(content: Path, themes: Path, pages: int) -> None:
+    """The program callgrind runs: plan the site, render 20 + `pages` paper pages."""
+    from scholarsite import builder
+    from scholarsite.pages import PlanMemo, plan
+
+    site, _ = builder.Builder(content, content.parent / "unused", themes)._load_site()
+    theme = builder.load_theme(themes, site.config.theme, None)
+    paper_pages = [p for p in plan(site, theme, builder.build_date(), PlanMemo())
+                   if p.template == "paper.html"]
+    template = theme.env.get_template("paper.html")
+    for page in paper_pages[:20]:       # compiles and fills what later pages reuse
+        template.render(page.context_dict())
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    for page in paper_pages[20:20 + pages]:
+        template.render(page.context_dict())
+
+
+def instructions(content: Path, themes: Path, pages: int) -> int:
+    run = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+         __file__, "--child", str(content), str(themes), str(pages)],
+        capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0",
+                                             "SCHOLARSITE_WORKERS": "1"})
+    found = re.findall(r"Collected : (\d+)", run.stderr)
+    if run.returncode != 0 or len(found) != 1:
+        raise SystemExit(f"callgrind run failed ({run.returncode}):\n{run.stderr[-2000:]}")
+    return int(found[0])
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--child"]:
+        render_pages(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--themes", type=Path, nargs="+", default=[REPO / "themes"])
+    parser.add_argument("--pages", type=int, default=150)
+    parser.add_argument("--papers", type=int, default=1000)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/scholarsite-instructions"))
+    args = parser.parse_args()
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is not installed (Debian: apt-get install valgrind)")
+    from gen_corpus import generate
+    from scholarsite import builder
+
+    content = args.workdir / f"n{args.papers}" / "content"
+    if not (content / "papers").is_dir():
+        generate(args.papers, content, seed=0)
+    builder.build(content, content.parent / "site", REPO / "themes")   # fills .cache/
+    for themes in args.themes:
+        base = instructions(content, themes.resolve(), 0)
+        more = instructions(content, themes.resolve(), args.pages)
+        print(f"{themes}: {(more - base) // args.pages:,} instructions a paper page")
+
+
+if __name__ == "__main__":
+    main()

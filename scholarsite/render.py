@@ -178,9 +178,11 @@ def _paper_item_functions(theme: Theme, items: ItemCache):
     return paper_item, paper_items
 
 
-# Stands for `root` in an item rendered for every depth: private-use characters, which
-# escaping leaves alone, around random ones, which no paper's text can hold by chance.
-_ROOT_MARK = f"\ue000{os.urandom(8).hex()}\ue000"
+# Stands for `root` in an item rendered for every depth: NUL characters, which escaping leaves
+# alone, around random ones, which no paper's text can hold by chance. (Not a private-use
+# character: one in a text makes Python store every character of it in two bytes, and the
+# items of a 10,000-paper listing are 10 MB.)
+_ROOT_MARK = f"\x00{os.urandom(8).hex()}\x00"
 
 
 PARALLEL_RENDER_MIN = 1000   # pages to render below which a process pool costs more than it saves

@@ -48,7 +48,10 @@ def map_ordered(func: Callable[[T], R], items: Sequence[T], min_items: int,
     import multiprocessing
     # Objects the workers inherit are moved out of the collector's sight first: otherwise
     # each worker's full collections walk all of them (the papers and pages of a large site,
-    # millions of objects) and, by writing their headers, copy the memory they share.
+    # millions of objects) and, by writing their headers, copy the memory they share. They
+    # stay frozen (unfreezing would also thaw what cli.main froze after the imports): they are
+    # still freed by reference counting; only garbage cycles among them wait for the end of
+    # the process (papers and pages hold none; `serve` forks at most for its first build).
     gc.freeze()
     try:
         ctx = multiprocessing.get_context("fork")
@@ -59,7 +62,6 @@ def map_ordered(func: Callable[[T], R], items: Sequence[T], min_items: int,
             return pool.map(_run, range(len(items)), chunksize=chunk)
     finally:
         _job = None
-        gc.unfreeze()
 
 
 def _run(index: int):

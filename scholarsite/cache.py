@@ -25,7 +25,7 @@ from typing import Any, Callable
 
 from . import __version__
 from .errors import Problem, display_path
-from .models import Paper
+from .models import Paper, Profile
 
 CACHE_DIR = ".cache"
 SHARDS = 16
@@ -78,8 +78,10 @@ class PaperCache:
         h.update(data)
         return h.hexdigest()
 
-    def is_empty(self) -> bool:
-        return not any(self.shards)
+    def holds_papers(self) -> bool:
+        """Whether any entry is a paper's (the profile's lives here too, and is loaded
+        first)."""
+        return any(not isinstance(e.paper, Profile) for shard in self.shards for e in shard.values())
 
     def __contains__(self, key: str) -> bool:
         return key in self.shards[int(key[0], 16)]

@@ -188,7 +188,7 @@ def load_papers(paths: list[Path], complete: bool = False, save: bool = True
     cache = paper_cache.for_paper(paths[0]) if paths else None
     if cache is None:
         return [load_paper(path) for path in paths]
-    if cache.is_empty():     # nothing to look up: each file is hashed when it is parsed
+    if not cache.holds_papers():   # nothing to look up: each file is hashed when it is parsed
         keys: list[str | None] = [None] * len(paths)
         new = paths
     else:

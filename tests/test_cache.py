@@ -135,6 +135,22 @@ def test_a_paper_saved_while_it_is_parsed_is_parsed_again(root, monkeypatch, fir
     assert cache.for_content(root / "content").misses == 1
 
 
+def test_a_cold_build_hashes_each_paper_only_where_it_is_parsed(root, monkeypatch):
+    """With no paper in the cache there is nothing to look up: the build does not read and
+    hash every file before parsing it (10,000 papers: ~0.2 s, serially). The profile, loaded
+    first, is cached too and does not count as a paper."""
+    hashed: list[str] = []
+    key = cache.PaperCache.key
+    monkeypatch.setattr(cache.PaperCache, "key", staticmethod(
+        lambda path: hashed.append(Path(path).name) or key(path)))
+    fresh_build(root, "site")
+    assert hashed == ["profile.md"]
+    assert cache.for_content(root / "content").misses == ENTRIES
+    hashed.clear()
+    fresh_build(root, "site")                  # warm: every paper is looked up by its hash
+    assert len(hashed) == ENTRIES and cache.for_content(root / "content").hits == ENTRIES
+
+
 def test_entries_of_deleted_and_edited_papers_are_dropped(root):
     fresh_build(root, "site")
     papers = sorted((root / "content" / "papers").glob("*.md"))

@@ -8,11 +8,12 @@ the items are processed here, one by one, with the same result.
 """
 from __future__ import annotations
 
+import collections
 import gc
 import os
 import sys
 import threading
-from typing import Callable, Sequence, TypeVar
+from typing import Callable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -40,9 +41,20 @@ def can_fork() -> bool:
 def map_ordered(func: Callable[[T], R], items: Sequence[T], min_items: int,
                 workers: int | None = None) -> list[R]:
     """[func(x) for x in items], in worker processes when len(items) >= min_items."""
+    return list(imap_ordered(func, items, min_items, workers))
+
+
+def imap_ordered(func: Callable[[T], R], items: Sequence[T], min_items: int,
+                 workers: int | None = None) -> Iterator[R]:
+    """func(x) for x in items, in order, computed by worker processes when len(items) >=
+    min_items, while the caller consumes them: so this process can do with each result what
+    must be done in one place (writing files: see render.py) while the workers go on. At
+    most a few chunks of results wait for the caller, so memory does not grow with the items
+    when the caller is the slower side."""
     workers = worker_count() if workers is None else workers
     if workers <= 1 or len(items) < max(min_items, 2) or not can_fork():
-        return [func(x) for x in items]
+        yield from map(func, items)
+        return
     global _job
     _job = (func, items)
     import multiprocessing
@@ -57,13 +69,26 @@ def map_ordered(func: Callable[[T], R], items: Sequence[T], min_items: int,
         ctx = multiprocessing.get_context("fork")
         # Small chunks (a few hundred items) so that the workers finish together: one may
         # still be busy with its last chunk while the others wait. A chunk costs one message.
-        chunk = max(1, len(items) // (workers * 32))
+        size = max(1, len(items) // (workers * 32))
+        chunks = iter(range(0, len(items), size))
         with ctx.Pool(min(workers, len(items))) as pool:
-            return pool.map(_run, range(len(items)), chunksize=chunk)
+            def submit(start: int) -> None:
+                pending.append(pool.apply_async(_run_chunk, (start, min(start + size, len(items)))))
+            pending: collections.deque = collections.deque()
+            for start in chunks:
+                submit(start)
+                if len(pending) == 2 * workers:
+                    break
+            while pending:
+                results = pending.popleft().get()
+                start = next(chunks, None)
+                if start is not None:
+                    submit(start)
+                yield from results
     finally:
         _job = None
 
 
-def _run(index: int):
+def _run_chunk(start: int, stop: int) -> list:
     func, items = _job  # type: ignore[misc]
-    return func(items[index])
+    return [func(items[i]) for i in range(start, stop)]

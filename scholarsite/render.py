@@ -17,9 +17,9 @@ from .errors import Problem, SiteError, problem
 from .manifest import KEPT, Kept
 from .models import Paper
 from .pages import Page
-from .parallel import map_ordered
+from .parallel import imap_ordered
 from .theme import Theme, clear_fragments
-from .writer import Output
+from .writer import Output, digest_of
 
 
 ITEM_TEMPLATE = "partials/paper_item.html"
@@ -62,9 +62,10 @@ def render_all(pages: list[Page], theme: Theme, output: Output, cache: RenderCac
     citations hash): list items rendered under the same stamp are reused. `kept(output, key)`
     says a page's file in the output folder is already right (manifest.py): such a page is
     not rendered. `candidates`: the only pages whose key may have changed since the last
-    successful render (plan's `replanned`), to look at instead of every page. Past PARALLEL_RENDER_MIN pages to render, they are rendered and staged by
-    `workers` processes (default: one per CPU), which send back only a hash of each page; the
-    result is the same, byte for byte, whatever the number of workers."""
+    successful render (plan's `replanned`), to look at instead of every page. Past
+    PARALLEL_RENDER_MIN pages to render, they are rendered by `workers` processes (default:
+    one per CPU) while this one writes them as they come (see _render_page); the result is
+    the same, byte for byte, whatever the number of workers."""
     cache = cache if cache is not None else RenderCache()
     clear_fragments(theme)
     items_stamp = (stamp, _item_fingerprint(theme)) if stamp is not None else None
@@ -82,18 +83,28 @@ def render_all(pages: list[Page], theme: Theme, output: Output, cache: RenderCac
         stale = [page for page in stale if entries.get(page.output, ("",))[0] != page.key]
     global _theme, _output
     _theme, _output = theme, output
+    staged: list[tuple[str, bytes, str | None]] = []
+    problems: list[Problem] = []
+    results = imap_ordered(_render_page, stale, PARALLEL_RENDER_MIN, workers)
     try:
         for name in sorted({page.template for page in stale}):   # compile once, before forking
             _get_template(name)
-        results = map_ordered(_render_page, stale, PARALLEL_RENDER_MIN, workers)
-    except SiteError:
-        output.discard([])
+        for result, page in zip(results, stale):
+            if isinstance(result, Problem):
+                problems.append(result)
+                continue
+            digest, written = result
+            if isinstance(written, bytes):
+                if problems:          # nothing will be swapped in: no need to write it
+                    continue
+                written = output.stage(page.output, written, digest)[1]
+            staged.append((page.output, digest, written))    # to discard, if it comes to that
+    except BaseException:
+        output.discard(staged)
         raise
     finally:
+        results.close()      # the workers stop now, not when the generator is collected
         _theme = _output = None
-    staged = [(page.output, *result) for page, result in zip(stale, results)
-              if not isinstance(result, Problem)]
-    problems = [result for result in results if isinstance(result, Problem)]
     if problems:
         output.discard(staged)
         raise SiteError(problems)
@@ -186,8 +197,9 @@ _ROOT_MARK = f"\x00{os.urandom(8).hex()}\x00"
 
 
 PARALLEL_RENDER_MIN = 1000   # pages to render below which a process pool costs more than it saves
+WRITE_WHERE_RENDERED = 256 * 1024   # bytes of a page that its worker writes (_render_page)
 _theme: Theme | None = None  # the theme render_all is using, inherited by forked workers
-_output: Output | None = None  # where they stage the pages
+_output: Output | None = None  # where large pages are staged
 
 
 def _get_template(name: str) -> jinja2.Template:
@@ -203,13 +215,22 @@ def _get_template(name: str) -> jinja2.Template:
                                  f"{theme.name!r} ({', '.join(str(d) for d in theme.dirs)})")]) from None
 
 
-def _render_page(page: Page) -> tuple[bytes, str | None] | Problem:
-    """Render one page and stage it: (digest, temporary file or None), or the Problem of an
-    undefined value or other template error (runs in a worker process too, so it returns the
-    problem rather than raising it)."""
+def _render_page(page: Page) -> tuple[bytes, bytes | str | None] | Problem:
+    """Render one page: (its digest, its bytes) for the caller to stage, or, for a large page,
+    (digest, what Output.stage returned) after staging it here; or the Problem of an undefined
+    value or other template error (runs in a worker process too, so it returns the problem
+    rather than raising it).
+
+    Workers render and the parent writes: creating files and folders is serialised by the
+    file system (two processes creating 20,000 files take as long as one, and spend twice its
+    CPU waiting for each other), so one writer leaves the other CPUs to rendering. A large
+    page (a listing of thousands of papers) is written where it was rendered rather than
+    sent through a pipe, which would hold it twice in memory."""
     try:
         data = _get_template(page.template).render(page.context_dict()).encode("utf-8")
-        return _output.stage(page.output, data)
+        if len(data) > WRITE_WHERE_RENDERED:
+            return _output.stage(page.output, data)
+        return digest_of(data), data
     except jinja2.TemplateError as exc:       # undefined values, {% cache %} misuse
         return problem(page.template, _template_line(exc), None,
                        f"while rendering {page.output}: {exc.message}")

@@ -1,7 +1,8 @@
 """Write a rendered site into the output folder, safely.
 
 Nothing visible changes until the whole site has rendered: pages are staged in temporary
-files beside their targets (by the worker processes that render them), then swapped in with
+files beside their targets (by the build process; a large page by the worker that rendered
+it), then swapped in with
 os.replace, so a reader never sees half a file. Only files whose bytes differ are written, and
 files the previous build made that this one does not are removed. The folder is marked with
 `.scholarsite`; a non-empty folder without the mark is refused rather than emptied, as is any
@@ -52,6 +53,11 @@ def check_output_dir(output: Path, protected: list[Path]) -> None:
                                      "choose another folder")])
 
 
+def digest_of(data: bytes) -> bytes:
+    """What Output remembers of a file's bytes."""
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
 class Output:
     """The output folder, as this process last left it.
 
@@ -84,10 +90,10 @@ class Output:
         if self.fresh:
             _write(os.path.join(self.folder, MARK), MARK_TEXT)
 
-    def stage(self, rel: str, data: bytes) -> tuple[bytes, str | None]:
+    def stage(self, rel: str, data: bytes, digest: bytes | None = None) -> tuple[bytes, str | None]:
         """(digest, the temporary file; "" when written in place; None when the folder
-        already holds these bytes)."""
-        digest = hashlib.blake2b(data, digest_size=16).digest()
+        already holds these bytes). `digest`: digest_of(data), when it is known."""
+        digest = digest or digest_of(data)
         target = os.path.join(self.folder, rel)
         if self.fresh:
             _write(target, data)

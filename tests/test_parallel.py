@@ -52,11 +52,17 @@ def tree(folder: Path) -> dict[str, bytes]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+# Who writes the pages: the build process (all but the large ones, by default) or workers.
+WRITERS = {"build process": 1 << 30, "default": render.WRITE_WHERE_RENDERED, "workers": -1}
+
+
 @pytest.mark.parametrize("workers", [2, 3])
+@pytest.mark.parametrize("writer", WRITERS)
 def test_parallel_build_is_byte_identical_to_serial(corpus, serial, tmp_path, monkeypatch,
-                                                    always_parallel, workers):
+                                                    always_parallel, workers, writer):
     shutil.copytree(corpus, tmp_path / "content")
     monkeypatch.setenv("SCHOLARSITE_WORKERS", str(workers))
+    monkeypatch.setattr(render, "WRITE_WHERE_RENDERED", WRITERS[writer])
     report = build(tmp_path / "content", tmp_path / "site", THEMES)
     assert cache.for_content(tmp_path / "content").misses == PAPERS + 1   # papers (by workers) and profile
     assert report.rendered == report.pages
@@ -103,6 +109,32 @@ def test_template_error_in_a_worker_is_reported_like_in_one_process(corpus, tmp_
     assert messages["1"][0].endswith("/cite.bib: 'no_such_value' is undefined")
     assert messages["2"] == messages["1"]
     assert not (tmp_path / "site").exists()
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_failed_parallel_build_leaves_the_last_site_as_it_was(corpus, tmp_path, monkeypatch,
+                                                               always_parallel, writer):
+    """Pages staged by this process and by the workers alike are removed, none swapped in."""
+    shutil.copytree(corpus, tmp_path / "content")
+    monkeypatch.setenv("SCHOLARSITE_WORKERS", "2")
+    monkeypatch.setattr(render, "WRITE_WHERE_RENDERED", WRITERS[writer])
+    build(tmp_path / "content", tmp_path / "site", THEMES)
+    before = tree(tmp_path / "site")
+    shutil.copytree(THEMES / "default", tmp_path / "themes" / "default")
+    paper_html = tmp_path / "themes" / "default" / "templates" / "paper.html"
+    # Every page changes (the footer), and the last paper page of the plan fails.
+    (tmp_path / "themes" / "default" / "templates" / "partials" / "extend_footer.html"
+     ).write_text("<p>Changed.</p>\n")
+    last = sorted((tmp_path / "content" / "papers").glob("*.md"))[-1].stem
+    paper_html.write_text(paper_html.read_text().replace(
+        "{% block content %}",
+        f"{{% block content %}}{{% if paper.slug == {last!r} %}}{{{{ no_such_value }}}}{{% endif %}}", 1))
+    cache.forget()
+    with pytest.raises(SiteError) as exc:
+        build(tmp_path / "content", tmp_path / "site", tmp_path / "themes")
+    assert [p.message for p in exc.value.problems] == [
+        f"while rendering papers/{last}/index.html: 'no_such_value' is undefined"]
+    assert tree(tmp_path / "site") == before          # no page changed, no temporary file left
 
 
 def _imported_by_build(root: Path) -> set[str]:

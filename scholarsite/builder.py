@@ -134,7 +134,7 @@ class Builder:
             extras["CNAME"] = site.config.cname.encode() + b"\n"
         write, written = self._write(staged, outputs, extras, compare_assets=relist)
         if record is not None:
-            record.save(self.cache.entries)
+            record.save(self.cache.entries, self._output.written)
         self.site = site
         self._ok = True
         return Report(pages=len(pages), papers=len(site.papers), categories=len(site.by_category),

@@ -47,14 +47,22 @@ class Manifest:
             return False
         return (st.st_size, st.st_mtime_ns) == entry[1:]
 
-    def save(self, pages: dict[str, tuple[str, Any]]) -> None:
-        """Record the pages of a finished build: output path -> (key, bytes or KEPT)."""
+    def save(self, pages: dict[str, tuple[str, Any]],
+             written: dict[str, tuple[int, int]] | None = None) -> None:
+        """Record the pages of a finished build: output path -> (key, bytes or KEPT).
+        `written`: the size and time of the files the build wrote (writer.Output.written);
+        the others are asked of the disk."""
         if self.record is None:
             return
+        written = written or {}
         entries: dict[str, tuple[str, int, int]] = {}
         for output, (key, data) in pages.items():
             if data is KEPT and output in self.entries:
                 entries[output] = self.entries[output]
+                continue
+            known = written.get(output)
+            if known is not None:
+                entries[output] = (key, *known)
                 continue
             try:
                 st = os.stat(os.path.join(self.output, output))

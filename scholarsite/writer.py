@@ -82,10 +82,14 @@ class Output:
         self.files: set[str] | None = None    # every file of the last write; None: not written yet
         self.pages: set[str] = set()          # the pages and the other files of the last write
         self.extras: dict[str, bytes | Path] = {}
+        # Size and modification time of each file this process wrote in this build, as it
+        # wrote it: what manifest.py records, without asking the disk again.
+        self.written: dict[str, tuple[int, int]] = {}
 
     def begin(self) -> None:
         """Called before pages are staged: is the folder empty or missing? Then it is marked
         first, so that a build stopped halfway leaves a folder the next build will take."""
+        self.written = {}
         self.fresh = self.files is None and (not self.folder.is_dir() or not any(self.folder.iterdir()))
         if self.fresh:
             _write(os.path.join(self.folder, MARK), MARK_TEXT)
@@ -96,7 +100,7 @@ class Output:
         digest = digest or digest_of(data)
         target = os.path.join(self.folder, rel)
         if self.fresh:
-            _write(target, data)
+            self.written[rel] = _write(target, data)
             return digest, ""
         known = self.digests.get(rel)
         if known == digest:
@@ -104,7 +108,7 @@ class Output:
         if known is None and _same_on_disk(Path(target), data):
             return digest, None
         tmp = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.tmp{os.getpid()}")
-        _write(tmp, data)
+        self.written[rel] = _write(tmp, data)     # os.replace keeps the size and time
         return digest, tmp
 
     def commit(self, staged: list[tuple[str, bytes, str | None]]) -> list[str]:
@@ -175,15 +179,23 @@ class Output:
         return report
 
 
-def _write(path: str, data: bytes) -> None:
-    """Write a file, making its folder when it is missing."""
+def _write(path: str, data: bytes) -> tuple[int, int]:
+    """Write a file, making its folder when it is missing; return its size and modification
+    time (st_mtime_ns) once written."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
     try:
-        f = open(path, "wb")
+        fd = os.open(path, flags, 0o666)
     except FileNotFoundError:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        f = open(path, "wb")
-    with f:
-        f.write(data)
+        fd = os.open(path, flags, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        st = os.fstat(fd)
+    finally:
+        os.close(fd)
+    return st.st_size, st.st_mtime_ns
 
 
 def _put(target: Path, data: bytes | Path) -> None:

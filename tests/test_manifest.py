@@ -2,9 +2,10 @@
 again every page whose inputs or file changed."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from scholarsite import cache
+from scholarsite import cache, manifest
 from scholarsite.builder import Builder
 
 
@@ -71,3 +72,18 @@ def test_damaged_record_is_ignored(sample_root):
     before = tree(sample_root / "site")
     report = new_process_build(sample_root)
     assert report.rendered == report.pages and tree(sample_root / "site") == before
+
+
+def test_record_holds_each_file_as_the_build_left_it(sample_root):
+    """Sizes and times are taken when the build writes a file (in place in a new folder, or
+    through a temporary file swapped in later), and match what the disk says afterwards."""
+    new_process_build(sample_root)                                 # written in place
+    template = sample_root / "themes/default/templates/partials/extend_footer.html"
+    template.write_text("<p>Edited.</p>\n")
+    assert new_process_build(sample_root).write.written > 0        # staged, then swapped in
+    record = manifest.for_output(sample_root / "content", sample_root / "site")
+    assert len(record.entries) > 10
+    for output, (_, size, mtime_ns) in record.entries.items():
+        st = os.stat(sample_root / "site" / output)
+        assert (size, mtime_ns) == (st.st_size, st.st_mtime_ns), output
+    assert new_process_build(sample_root).rendered == 0

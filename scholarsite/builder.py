@@ -90,6 +90,12 @@ class Builder:
 
         `changed`: the paths modified, added or deleted since the last rebuild; paths outside
         the content folder and the active theme are ignored. None reads everything again."""
+        try:
+            return self._rebuild(changed)
+        finally:
+            paper_cache.wait()     # the paper cache, when a forked process saves it
+
+    def _rebuild(self, changed: Iterable[Path | str] | None) -> Report:
         start = time.perf_counter()
         check_output_dir(self.output_dir, [self.content_dir, self.themes_dir])
         if changed is None:
@@ -212,7 +218,7 @@ class Builder:
         missing = [rel for rel in rels if rel not in self._sources]   # in one batch: cache, workers
         full = len(missing) == len(rels)
         loaded = C.load_papers([self.content_dir / rel for rel in missing],
-                               complete=full, save=full)
+                               complete=full, save=full, background=True)
         for rel, result in zip(missing, loaded):
             self._store(rel, _Source(*result))
         citations = self._read(C.METRICS_FILE, lambda _: C.load_citations(self.content_dir))

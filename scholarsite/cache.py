@@ -13,6 +13,7 @@ its key. Failing to read or write the cache never fails a build.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import importlib.util
 import os
@@ -112,19 +113,59 @@ class PaperCache:
         self.touched.add(key)
         self.dirty.add(index)
 
-    def save(self, prune: bool = False) -> None:
+    def save(self, prune: bool = False, background: bool = False) -> None:
         """Write the shards that changed, atomically. With `prune` (after loading every paper),
-        entries this process has not used, of papers deleted or edited since, are dropped."""
+        entries this process has not used, of papers deleted or edited since, are dropped.
+
+        With `background`, many new entries (a first build) are written by a forked copy of
+        this process while this one goes on: pickling 10,000 papers takes ~0.2 s, during
+        which the build would otherwise use one CPU (it plans the pages next). The caller
+        waits for it with `wait()` before it ends; a later save waits first, so shards land in
+        the order they were saved."""
         for index, shard in enumerate(self.shards):
             stale = [key for key in shard if key not in self.touched] if prune else []
             for key in stale:
                 del shard[key]
             if stale:
                 self.dirty.add(index)
+        wait()
+        if background and self.misses >= BACKGROUND_SAVE_MIN and len(self.dirty) > 1:
+            from .parallel import can_fork
+            if can_fork():
+                self._save_in_child(sorted(self.dirty))
+                self.dirty.clear()
+                return
         for index in sorted(self.dirty):
             if not write_stamped(self._shard_path(index), self.stamp, self.shards[index]):
                 return      # a read-only checkout still builds, just without a cache
         self.dirty.clear()
+
+
+    def _save_in_child(self, indexes: list[int]) -> None:
+        pid = os.fork()
+        if pid:
+            _saving.append(pid)
+            return
+        status = 1
+        try:      # the child: a snapshot of the shards; it must never return into the build
+            gc.disable()
+            status = 0 if all(write_stamped(self._shard_path(index), self.stamp, self.shards[index])
+                              for index in indexes) else 1
+        finally:
+            os._exit(status)
+
+
+BACKGROUND_SAVE_MIN = 1000     # new entries below which a forked save costs more than it saves
+_saving: list[int] = []        # the processes writing shards in the background
+
+
+def wait() -> None:
+    """Wait until the shards being written in the background are written."""
+    while _saving:
+        try:
+            os.waitpid(_saving.pop(), 0)
+        except ChildProcessError:
+            pass
 
 
 def write_stamped(path: Path, stamp: str, entries: dict[str, Any]) -> bool:
@@ -208,6 +249,7 @@ def for_paper(path: Path) -> PaperCache | None:
 
 def forget() -> None:
     """Drop the caches this process has open (tests use it to simulate a new process)."""
+    wait()
     _OPEN.clear()
 
 

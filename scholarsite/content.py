@@ -178,12 +178,13 @@ def parse_profile(path: Path) -> tuple[Profile | None, list[Problem]]:
         fingerprint=_fingerprint(doc.header_text, doc.body)), problems
 
 
-def load_papers(paths: list[Path], complete: bool = False, save: bool = True
-                ) -> list[tuple[Paper | None, list[Problem]]]:
+def load_papers(paths: list[Path], complete: bool = False, save: bool = True,
+                background: bool = False) -> list[tuple[Paper | None, list[Problem]]]:
     """`load_paper` for many files at once: the papers the persistent cache does not hold are
     parsed in worker processes when there are many, then the cache is saved (unless `save` is
-    false: the caller saves it later). `complete`: these are all the papers, so cache entries
-    of other (deleted or edited) papers are dropped."""
+    false: the caller saves it later; with `background`, the caller calls cache.wait() before
+    it ends: see PaperCache.save). `complete`: these are all the papers, so cache entries of
+    other (deleted or edited) papers are dropped."""
     paths = [Path(p) for p in paths]
     cache = paper_cache.for_paper(paths[0]) if paths else None
     if cache is None:
@@ -205,7 +206,7 @@ def load_papers(paths: list[Path], complete: bool = False, save: bool = True
         result = fresh[1] if fresh else cache.get(key, path) if key is not None else None
         results.append(result or load_paper(path))
     if save:
-        cache.save(prune=complete)
+        cache.save(prune=complete, background=background)
     return results
 
 

@@ -212,6 +212,39 @@ def test_unwritable_cache_folder_does_not_fail_the_build(root):
     assert (root / ".cache").read_text() == "a file where the cache folder would be"
 
 
+@pytest.fixture
+def background_saves(monkeypatch) -> list[int]:
+    """Save in a forked process whatever the number of new entries; the list of those saves
+    (their shard counts) is returned."""
+    monkeypatch.setattr(cache, "BACKGROUND_SAVE_MIN", 2)
+    saves: list[int] = []
+    save_in_child = cache.PaperCache._save_in_child
+
+    def recorded(self, indexes):
+        saves.append(len(indexes))
+        save_in_child(self, indexes)
+    monkeypatch.setattr(cache.PaperCache, "_save_in_child", recorded)
+    return saves
+
+
+def test_cache_saved_in_the_background_is_complete_when_the_build_returns(root, cold,
+                                                                           background_saves):
+    fresh_build(root, "site")
+    assert background_saves == [cache.SHARDS] and not cache._saving   # forked, and waited for
+    assert sum(len(cache.read_stamped(path, cache.engine_stamp(), cache._is_entry))
+               for path in shards(root)) == ENTRIES
+    fresh_build(root, "warm")
+    assert cache.for_content(root / "content").hits == ENTRIES
+    assert tree(root / "site") == tree(root / "warm") == cold
+
+
+def test_cache_saved_in_the_background_into_an_unwritable_folder(root, background_saves):
+    (root / ".cache").write_text("a file where the cache folder would be")
+    assert fresh_build(root, "site").papers == PAPERS
+    assert background_saves == [cache.SHARDS]
+    assert (root / ".cache").read_text() == "a file where the cache folder would be"
+
+
 def test_library_versions_come_from_the_installed_distributions():
     from importlib import metadata
     for dist, module in cache.LIBRARIES:

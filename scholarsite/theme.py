@@ -223,7 +223,21 @@ def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None            # a read-only checkout builds without it
-    return jinja2.FileSystemBytecodeCache(str(folder))
+    return _StampedBytecodeCache(str(folder))
+
+
+class _StampedBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's cache checks a template's source, not the code that compiles it: the
+    `{% cache %}` tag is ours, so the engine's stamp (scholarsite's sources and the libraries'
+    versions) and Jinja's version are part of each key, and an upgrade compiles again."""
+
+    def __init__(self, directory: str):
+        super().__init__(directory)
+        from .cache import engine_stamp, library_version
+        self.stamp = f"{engine_stamp()} {library_version('jinja2', 'jinja2')}"
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        return super().get_cache_key(f"{self.stamp} {name}", filename)
 
 
 # Filters the templates use. They are small and named for what they show.

@@ -1,10 +1,12 @@
 """Themes: a child theme extends the default one and overrides single templates and files."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from scholarsite import cache
 from scholarsite.builder import build
 from scholarsite.errors import SiteError
 
@@ -65,3 +67,21 @@ def test_themes_extending_each_other_in_a_loop_are_an_error(sample_root):
     with pytest.raises(SiteError) as exc:
         build(sample_root / "content", sample_root / "site")
     assert "themes extend each other in a loop: a -> b -> a" in str(exc.value)
+
+
+def test_compiled_templates_are_reused_by_the_same_engine_only(sample_root, monkeypatch):
+    """.cache/jinja keeps compiled templates; they depend on our `{% cache %}` tag's code as
+    well as on their source, so another engine (scholarsite or Jinja version) compiles anew."""
+    compiled = sample_root / ".cache" / "jinja"
+    build(sample_root / "content", sample_root / "site")
+    first = set(os.listdir(compiled))
+    assert len(first) > 10
+    build(sample_root / "content", sample_root / "site")
+    assert set(os.listdir(compiled)) == first                 # reused, none compiled again
+    monkeypatch.setattr(cache, "engine_stamp", lambda: "another engine")
+    site = sample_root / "site" / "index.html"
+    before = site.read_bytes()
+    site.unlink()                                             # so that it is rendered again
+    build(sample_root / "content", sample_root / "site")
+    assert len(set(os.listdir(compiled)) - first) == len(first)
+    assert site.read_bytes() == before

@@ -47,17 +47,32 @@ def map_ordered(func: Callable[[T], R], items: Sequence[T], min_items: int,
 def imap_ordered(func: Callable[[T], R], items: Sequence[T], min_items: int,
                  workers: int | None = None) -> Iterator[R]:
     """func(x) for x in items, in order, computed by worker processes when len(items) >=
-    min_items, while the caller consumes them: so this process can do with each result what
-    must be done in one place (writing files: see render.py) while the workers go on. At
-    most a few chunks of results wait for the caller, so memory does not grow with the items
-    when the caller is the slower side."""
+    min_items, while the caller consumes them (see imap_unordered)."""
+    for _, result in _imap(func, items, min_items, workers, ordered=True):
+        yield result
+
+
+def imap_unordered(func: Callable[[T], R], items: Sequence[T], min_items: int,
+                   workers: int | None = None) -> Iterator[tuple[int, R]]:
+    """(i, func(items[i])) for every i, computed by worker processes when len(items) >=
+    min_items, in the order they are done, while the caller consumes them: so this process
+    can do with each result what must be done in one place (writing files: see render.py)
+    while the workers go on, and a long item (a listing of 10,000 papers) does not hold up
+    the results after it. At most two chunks per worker are on their way or waiting for the
+    caller, so memory does not grow with the items when the caller is the slower side."""
+    return _imap(func, items, min_items, workers, ordered=False)
+
+
+def _imap(func: Callable[[T], R], items: Sequence[T], min_items: int, workers: int | None,
+          ordered: bool) -> Iterator[tuple[int, R]]:
     workers = worker_count() if workers is None else workers
     if workers <= 1 or len(items) < max(min_items, 2) or not can_fork():
-        yield from map(func, items)
+        yield from enumerate(map(func, items))
         return
     global _job
     _job = (func, items)
     import multiprocessing
+    import queue
     # Objects the workers inherit are moved out of the collector's sight first: otherwise
     # each worker's full collections walk all of them (the papers and pages of a large site,
     # millions of objects) and, by writing their headers, copy the memory they share. They
@@ -70,21 +85,38 @@ def imap_ordered(func: Callable[[T], R], items: Sequence[T], min_items: int,
         # Small chunks (a few hundred items) so that the workers finish together: one may
         # still be busy with its last chunk while the others wait. A chunk costs one message.
         size = max(1, len(items) // (workers * 32))
-        chunks = iter(range(0, len(items), size))
+        starts = iter(range(0, len(items), size))
+        done: queue.SimpleQueue = queue.SimpleQueue()    # (start, results, exception)
+        waiting: dict[int, list] = {}                    # done, not yet given (ordered)
+        following = 0                                    # the next start to give (ordered)
         with ctx.Pool(min(workers, len(items))) as pool:
-            def submit(start: int) -> None:
-                pending.append(pool.apply_async(_run_chunk, (start, min(start + size, len(items)))))
-            pending: collections.deque = collections.deque()
-            for start in chunks:
-                submit(start)
-                if len(pending) == 2 * workers:
-                    break
-            while pending:
-                results = pending.popleft().get()
-                start = next(chunks, None)
-                if start is not None:
-                    submit(start)
-                yield from results
+            def submit() -> bool:
+                start = next(starts, None)
+                if start is None:
+                    return False
+                pool.apply_async(_run_chunk, (start, min(start + size, len(items))),
+                                 callback=lambda results: done.put((start, results, None)),
+                                 error_callback=lambda exc: done.put((start, None, exc)))
+                return True
+            out = 0           # chunks submitted and not yet given to the caller
+            while out < 2 * workers and submit():
+                out += 1
+            while out:
+                start, results, exc = done.get()
+                if exc is not None:
+                    raise exc
+                if not ordered:
+                    out -= 1
+                    out += submit()
+                    yield from enumerate(results, start)
+                    continue
+                waiting[start] = results
+                while following in waiting:
+                    results = waiting.pop(following)
+                    out -= 1
+                    out += submit()
+                    yield from enumerate(results, following)
+                    following += len(results)
     finally:
         _job = None
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, Callable
 
 import jinja2
@@ -17,7 +18,7 @@ from .errors import Problem, SiteError, problem
 from .manifest import KEPT, Kept
 from .models import Paper
 from .pages import Page
-from .parallel import imap_ordered
+from .parallel import imap_unordered
 from .theme import Theme, clear_fragments
 from .writer import Output, digest_of
 
@@ -83,33 +84,38 @@ def render_all(pages: list[Page], theme: Theme, output: Output, cache: RenderCac
         stale = [page for page in stale if entries.get(page.output, ("",))[0] != page.key]
     global _theme, _output
     _theme, _output = theme, output
-    staged: list[tuple[str, bytes, str | None]] = []
-    problems: list[Problem] = []
-    results = imap_ordered(_render_page, stale, PARALLEL_RENDER_MIN, workers)
+    done: list[tuple[int, str, bytes, str | None]] = []     # (index in stale, staged)
+    problems: list[tuple[int, Problem]] = []
+    # In the order the workers finish them: the long listings do not hold up the pages after
+    # them. Problems are sorted back into the pages' order.
+    results = imap_unordered(_render_page, stale, PARALLEL_RENDER_MIN, workers)
     try:
         for name in sorted({page.template for page in stale}):   # compile once, before forking
             _get_template(name)
-        for result, page in zip(results, stale):
+        for i, result in results:
             if isinstance(result, Problem):
-                problems.append(result)
+                problems.append((i, result))
                 continue
             digest, written = result
+            output_path = stale[i].output
             if isinstance(written, bytes):
                 if problems:          # nothing will be swapped in: no need to write it
                     continue
-                written = output.stage(page.output, written, digest)[1]
-            staged.append((page.output, digest, written))    # to discard, if it comes to that
+                written = output.stage(output_path, written, digest)[1]
+            done.append((i, output_path, digest, written))    # to discard, if it comes to that
     except BaseException:
-        output.discard(staged)
+        output.discard([entry[1:] for entry in done])
         raise
     finally:
         results.close()      # the workers stop now, not when the generator is collected
         _theme = _output = None
+    done.sort(key=itemgetter(0))
+    staged = [entry[1:] for entry in done]
     if problems:
         output.discard(staged)
-        raise SiteError(problems)
-    for page, (_, digest, _) in zip(stale, staged):
-        entries[page.output] = (page.key, digest)
+        raise SiteError([p for _, p in sorted(problems, key=itemgetter(0))])
+    for i, _, digest, _ in done:
+        entries[stale[i].output] = (stale[i].key, digest)
     cache.rendered = len(stale)
     return staged
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from perf import gen_corpus   # tests/perf/gen_corpus.py: the benchmarks' corpus
-from scholarsite import cache, content, render
+from scholarsite import cache, content, parallel, render
 from scholarsite.builder import Builder, build
 from scholarsite.errors import SiteError
 
@@ -135,6 +136,23 @@ def test_failed_parallel_build_leaves_the_last_site_as_it_was(corpus, tmp_path, 
     assert [p.message for p in exc.value.problems] == [
         f"while rendering papers/{last}/index.html: 'no_such_value' is undefined"]
     assert tree(tmp_path / "site") == before          # no page changed, no temporary file left
+
+
+def _slow_first(i: int) -> int:
+    """Item 0 takes long, as a listing of every paper does among paper pages."""
+    if i == 0:
+        time.sleep(0.5)
+    return i * i
+
+
+def test_results_come_as_workers_finish_them_and_each_once():
+    items = list(range(400))
+    unordered = list(parallel.imap_unordered(_slow_first, items, 2, workers=2))
+    assert sorted(unordered) == [(i, i * i) for i in items]
+    # The pages after the slow one were not held up behind it.
+    assert [i for i, _ in unordered].index(0) > len(items) // 2
+    assert list(parallel.imap_ordered(_slow_first, items, 2, workers=2)) == [i * i for i in items]
+    assert parallel.map_ordered(_slow_first, items, 10_000) == [i * i for i in items]  # in process
 
 
 def _imported_by_build(root: Path) -> set[str]:

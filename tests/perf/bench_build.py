@@ -6,8 +6,10 @@
 For each size N it generates a corpus (tests/perf/gen_corpus.py, seed 0) and times whole
 processes, alternating ours and Hugo's so a noisy machine slows both alike:
 - cold: no `.cache/` and an output folder that never existed (each run has its own, removed
-  at the end: on a disk mounted with `discard`, as here, creating files right after deleting
-  the previous run's 20,000 is up to ten times slower, by an amount that varies from run to run);
+  at the end: on a disk like this one, ext4 without a journal, creating a file or folder after
+  many were deleted is up to ten times slower for one to six minutes, because the kernel looks
+  past every recently deleted inode before it takes one: `recently_deleted` in ext4's
+  ialloc.c, found with `perf record -g`; the slowdown varies from run to run);
 - warm: the cache and the output of the previous run in place (nothing changed);
 and reports medians of wall time and of peak memory (ru_maxrss of the child, from wait4: the
 largest of the build process and the workers it waited for). `python build.py` runs the

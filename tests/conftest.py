@@ -20,6 +20,16 @@ def _fixed_build_date(monkeypatch):
 
 
 @pytest.fixture
+def forking():
+    """For tests of what worker or forked processes do: fail, rather than quietly test the
+    one-process fallback, when this process cannot fork (a thread left running by an earlier
+    test makes scholarsite.parallel.can_fork() refuse)."""
+    import threading
+    from scholarsite.parallel import can_fork
+    assert can_fork(), f"this process cannot fork; threads: {threading.enumerate()}"
+
+
+@pytest.fixture
 def sample_root(tmp_path: Path) -> Path:
     """A project folder holding a copy of tests/data/sample as content/ and the real themes/."""
     shutil.copytree(SAMPLE, tmp_path / "content")

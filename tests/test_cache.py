@@ -213,7 +213,7 @@ def test_unwritable_cache_folder_does_not_fail_the_build(root):
 
 
 @pytest.fixture
-def background_saves(monkeypatch) -> list[int]:
+def background_saves(monkeypatch, forking) -> list[int]:
     """Save in a forked process whatever the number of new entries; the list of those saves
     (their shard counts) is returned."""
     monkeypatch.setattr(cache, "BACKGROUND_SAVE_MIN", 2)

@@ -39,7 +39,7 @@ def serial(corpus: Path, tmp_path_factory) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def always_parallel(monkeypatch):
+def always_parallel(monkeypatch, forking):
     """Use worker processes for any number of papers and pages."""
     monkeypatch.setattr(content, "PARALLEL_PARSE_MIN", 2)
     monkeypatch.setattr(render, "PARALLEL_RENDER_MIN", 2)
@@ -145,7 +145,7 @@ def _slow_first(i: int) -> int:
     return i * i
 
 
-def test_results_come_as_workers_finish_them_and_each_once():
+def test_results_come_as_workers_finish_them_and_each_once(forking):
     items = list(range(400))
     unordered = list(parallel.imap_unordered(_slow_first, items, 2, workers=2))
     assert sorted(unordered) == [(i, i * i) for i in items]

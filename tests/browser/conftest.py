@@ -36,13 +36,16 @@ def site_dir(tmp_path_factory) -> Path:
     return build_site(real_content(tmp), tmp / "site")
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: their threads (the server's, Playwright's) would outlive the
+# browser tests, and a process running threads does not fork, so the parallel build tests
+# after them would run in one process (see scholarsite.parallel.can_fork).
+@pytest.fixture(scope="module")
 def server(site_dir):
     with PagesServer(site_dir) as running:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
     with sync_playwright() as pw:

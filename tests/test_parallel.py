@@ -138,6 +138,25 @@ def test_failed_parallel_build_leaves_the_last_site_as_it_was(corpus, tmp_path, 
     assert tree(tmp_path / "site") == before          # no page changed, no temporary file left
 
 
+def test_crash_in_a_worker_stops_the_build_and_leaves_no_page(corpus, tmp_path, monkeypatch,
+                                                              always_parallel):
+    """Not a template problem but a bug: the exception reaches the caller, and the pages
+    already written into the new folder are removed."""
+    shutil.copytree(corpus, tmp_path / "content")
+    monkeypatch.setenv("SCHOLARSITE_WORKERS", "2")
+    render_page = render._render_page
+    victim = sorted((tmp_path / "content" / "papers").glob("*.md"))[-1].stem
+
+    def crash(page):
+        if page.output == f"papers/{victim}/cite.bib":
+            raise RuntimeError("a bug")
+        return render_page(page)
+    monkeypatch.setattr(render, "_render_page", crash)
+    with pytest.raises(RuntimeError, match="a bug"):
+        build(tmp_path / "content", tmp_path / "site", THEMES)
+    assert not [p for p in (tmp_path / "site").rglob("*") if p.is_file()]
+
+
 def _slow_first(i: int) -> int:
     """Item 0 takes long, as a listing of every paper does among paper pages."""
     if i == 0:

@@ -3,7 +3,8 @@
     python tests/perf/cpu_by_step.py [--papers 10000] [--workdir DIR]
 
 Builds a generated corpus (tests/perf/gen_corpus.py, seed 0) with no `.cache/` into a new
-output folder, with the worker pools replaced by plain loops, and prints the process CPU time
+output folder, with the worker pools (and the forked save of the paper cache) replaced by plain
+loops, and prints the process CPU time
 of parsing (per paper) and of rendering each template (per page, its context included). The
 file writes are kept, so the total is what one core would spend on the whole build; two
 workers share the parsing and rendering. Times drift with the machine: compare ratios.
@@ -22,7 +23,7 @@ REPO = HERE.parent.parent
 sys.path[:0] = [str(HERE), str(REPO)]
 from gen_corpus import generate  # noqa: E402
 
-from scholarsite import builder, content, render  # noqa: E402
+from scholarsite import builder, cache, content, render  # noqa: E402
 
 
 def main() -> None:
@@ -53,7 +54,13 @@ def main() -> None:
     def in_process(func, items, min_items, workers=None):
         return [func(item) for item in items]
 
-    content.map_ordered = render.map_ordered = in_process
+    def in_process_unordered(func, items, min_items, workers=None):
+        for i, item in enumerate(items):
+            yield i, func(item)
+
+    content.map_ordered = in_process
+    render.imap_unordered = in_process_unordered
+    cache.BACKGROUND_SAVE_MIN = 1 << 62          # the paper cache is saved here too
     content._read_and_parse = timed(lambda path: "parse a paper", content._read_and_parse)
     render._render_page = timed(lambda page: f"render {page.template}", render._render_page)
     start = time.process_time()

@@ -40,8 +40,11 @@ def can_fork() -> bool:
 
 def map_ordered(func: Callable[[T], R], items: Sequence[T], min_items: int,
                 workers: int | None = None) -> list[R]:
-    """[func(x) for x in items], in worker processes when len(items) >= min_items."""
-    return list(imap_ordered(func, items, min_items, workers))
+    """[func(x) for x in items], in worker processes when len(items) >= min_items. Every
+    chunk is handed out at once: the results are all kept anyway, and no worker then waits
+    for this process to ask for more."""
+    return [result for _, result in _imap(func, items, min_items, workers, ordered=True,
+                                          window=len(items))]
 
 
 def imap_ordered(func: Callable[[T], R], items: Sequence[T], min_items: int,
@@ -64,7 +67,9 @@ def imap_unordered(func: Callable[[T], R], items: Sequence[T], min_items: int,
 
 
 def _imap(func: Callable[[T], R], items: Sequence[T], min_items: int, workers: int | None,
-          ordered: bool) -> Iterator[tuple[int, R]]:
+          ordered: bool, window: int | None = None) -> Iterator[tuple[int, R]]:
+    """(i, func(items[i])) by chunks; at most `window` chunks (default: two per worker) on
+    their way or waiting for the caller."""
     workers = worker_count() if workers is None else workers
     if workers <= 1 or len(items) < max(min_items, 2) or not can_fork():
         yield from enumerate(map(func, items))
@@ -89,22 +94,35 @@ def _imap(func: Callable[[T], R], items: Sequence[T], min_items: int, workers: i
         done: queue.SimpleQueue = queue.SimpleQueue()    # (start, results, exception)
         waiting: dict[int, list] = {}                    # done, not yet given (ordered)
         following = 0                                    # the next start to give (ordered)
-        with ctx.Pool(min(workers, len(items))) as pool:
-            def submit() -> bool:
-                start = next(starts, None)
-                if start is None:
-                    return False
-                pool.apply_async(_run_chunk, (start, min(start + size, len(items))),
-                                 callback=lambda results: done.put((start, results, None)),
-                                 error_callback=lambda exc: done.put((start, None, exc)))
-                return True
+        in_flight = 0                                    # submitted, not yet done
+        pool = ctx.Pool(min(workers, len(items)))
+
+        def submit() -> bool:
+            nonlocal in_flight
+            start = next(starts, None)
+            if start is None:
+                return False
+            pool.apply_async(_run_chunk, (start, min(start + size, len(items))),
+                             callback=lambda results: done.put((start, results, None)),
+                             error_callback=lambda exc: done.put((start, None, exc)))
+            in_flight += 1
+            return True
+
+        def take() -> tuple[int, list]:
+            nonlocal in_flight
+            start, results, exc = done.get()
+            in_flight -= 1
+            if exc is not None:
+                raise exc
+            return start, results
+
+        interrupted = True
+        try:
             out = 0           # chunks submitted and not yet given to the caller
-            while out < 2 * workers and submit():
+            while out < (window or 2 * workers) and submit():
                 out += 1
             while out:
-                start, results, exc = done.get()
-                if exc is not None:
-                    raise exc
+                start, results = take()
                 if not ordered:
                     out -= 1
                     out += submit()
@@ -117,6 +135,23 @@ def _imap(func: Callable[[T], R], items: Sequence[T], min_items: int, workers: i
                     out += submit()
                     yield from enumerate(results, following)
                     following += len(results)
+            interrupted = False
+        except (Exception, GeneratorExit):
+            interrupted = False   # a worker's exception, or the caller's: end gracefully
+            raise
+        finally:
+            if interrupted:       # Ctrl-C: the workers got it too
+                pool.terminate()
+            else:
+                # The chunks on their way (a few) finish, then the workers are let go:
+                # Pool.terminate() after an error could hang, its task thread waiting for
+                # the queue's lock, in about one run in 25.
+                starts = iter(())
+                while in_flight:
+                    done.get()
+                    in_flight -= 1
+                pool.close()
+            pool.join()
     finally:
         _job = None
 

@@ -2,13 +2,13 @@
 
 Workers are forked, so they inherit the parent's memory (parsed papers, planned pages, compiled
 templates) and only the items' indexes and the results cross the pipe. Results come back in the
-order of the items, so the output cannot depend on the number of workers. Where fork is not
+order of the items (map_ordered) or with their index (imap_unordered), so the output cannot
+depend on the number of workers. Where fork is not
 available or not safe (Windows and macOS, or a process running other threads, such as `serve`),
 the items are processed here, one by one, with the same result.
 """
 from __future__ import annotations
 
-import collections
 import gc
 import os
 import sys
@@ -45,14 +45,6 @@ def map_ordered(func: Callable[[T], R], items: Sequence[T], min_items: int,
     for this process to ask for more."""
     return [result for _, result in _imap(func, items, min_items, workers, ordered=True,
                                           window=len(items))]
-
-
-def imap_ordered(func: Callable[[T], R], items: Sequence[T], min_items: int,
-                 workers: int | None = None) -> Iterator[R]:
-    """func(x) for x in items, in order, computed by worker processes when len(items) >=
-    min_items, while the caller consumes them (see imap_unordered)."""
-    for _, result in _imap(func, items, min_items, workers, ordered=True):
-        yield result
 
 
 def imap_unordered(func: Callable[[T], R], items: Sequence[T], min_items: int,

@@ -170,7 +170,7 @@ def test_results_come_as_workers_finish_them_and_each_once(forking):
     assert sorted(unordered) == [(i, i * i) for i in items]
     # The pages after the slow one were not held up behind it.
     assert [i for i, _ in unordered].index(0) > len(items) // 2
-    assert list(parallel.imap_ordered(_slow_first, items, 2, workers=2)) == [i * i for i in items]
+    assert parallel.map_ordered(_slow_first, items, 2, workers=2) == [i * i for i in items]
     assert parallel.map_ordered(_slow_first, items, 10_000) == [i * i for i in items]  # in process
 
 

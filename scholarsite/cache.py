@@ -140,7 +140,6 @@ class PaperCache:
                 return      # a read-only checkout still builds, just without a cache
         self.dirty.clear()
 
-
     def _save_in_child(self, indexes: list[int]) -> None:
         pid = os.fork()
         if pid:

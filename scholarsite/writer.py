@@ -3,10 +3,9 @@
 Nothing visible changes until the whole site has rendered: pages are staged in temporary
 files beside their targets (by the build process; a large page by the worker that rendered
 it), then swapped in with os.replace, so a reader never sees half a file. Only files whose
-bytes differ are written, and
-files the previous build made that this one does not are removed. The folder is marked with
-`.scholarsite`; a non-empty folder without the mark is refused rather than emptied, as is any
-folder that holds content/, themes/ or a repository.
+bytes differ are written, and files the previous build made that this one does not are
+removed. The folder is marked with `.scholarsite`; a non-empty folder without the mark is
+refused rather than emptied, as is any folder that holds content/, themes/ or a repository.
 """
 from __future__ import annotations
 

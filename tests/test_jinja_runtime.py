@@ -1,0 +1,161 @@
+"""The cheaper Jinja runtime of theme.py (escaping to text, calls, contexts, template lookup)
+renders exactly what plain Jinja renders: whole sites, byte for byte, and template snippets
+that reach every path it changes."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import jinja2
+import markupsafe
+import pytest
+
+from perf import gen_corpus   # tests/perf/gen_corpus.py: the benchmarks' corpus
+from scholarsite import theme as theme_module
+from scholarsite.builder import build
+
+REPO = Path(__file__).resolve().parent.parent
+THEMES = REPO / "themes"
+SAMPLE = Path(__file__).resolve().parent / "data" / "sample"
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+def built(content: Path, output: Path, plain: bool) -> dict[str, bytes]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SCHOLARSITE_CACHE", "0")
+        mp.setenv("SCHOLARSITE_WORKERS", "1")
+        if plain:
+            mp.setattr(theme_module, "_Environment", jinja2.Environment)
+        build(content, output, THEMES)
+    return tree(output)
+
+
+@pytest.mark.parametrize("site", ["repository", "sample", "generated"])
+def test_sites_render_to_the_same_bytes_as_with_plain_jinja(site, tmp_path):
+    if site == "repository":
+        content = tmp_path / "content"
+        shutil.copytree(REPO / "content", content)
+    elif site == "sample":
+        content = tmp_path / "content"
+        shutil.copytree(SAMPLE, content)
+    else:
+        content = gen_corpus.generate(300, tmp_path / "content")
+    ours = built(content, tmp_path / "ours", plain=False)
+    theirs = built(content, tmp_path / "theirs", plain=True)
+    assert len(ours) > 20
+    assert ours.keys() == theirs.keys()
+    assert [name for name in ours if ours[name] != theirs[name]] == []
+
+
+class Shouting:
+    def __call__(self, text):
+        return text.upper()
+
+
+class Greeter:
+    @jinja2.pass_context
+    def __call__(self, context, who):
+        return f"{context['greeting']}, {who}"
+
+
+def stops():
+    raise StopIteration
+
+
+@jinja2.pass_context
+def from_context(context, name):
+    return context[name]
+
+
+@jinja2.pass_environment
+def from_environment(environment, value):
+    return f"{type(environment).__name__ != ''}:{value}"
+
+
+class Html:
+    def __html__(self):
+        return "<b>bold</b>"
+
+
+SNIPPETS = {
+    "escapes": "{{ text }}|{{ safe }}|{{ number }}|{{ html }}|{{ none }}|{{ text | e }}",
+    "set block": "{% set x %}<i>{{ text }}</i>{% endset %}{{ x }}|{{ x | length }}|{{ x | e }}",
+    "macro": "{% macro m(v) %}<p>{{ v }}</p>{% endmacro %}{{ m(text) }}{{ m(text) | upper }}",
+    "call block": "{% macro wrap() %}[{{ caller() }}]{% endmacro %}"
+                  "{% call wrap() %}{{ text }}{% endcall %}",
+    "filter block": "{% filter upper %}{{ text }}<b>{% endfilter %}",
+    "autoescape off": "{% autoescape false %}{{ text }}{% endautoescape %}{{ text }}",
+    "concat": "{{ text ~ safe }}|{{ [text, safe] | join(', ') }}",
+    "callables": "{{ shout(text) }}|{{ greet('you') }}|{{ from_context('greeting') }}"
+                 "|{{ from_environment(1) }}|{{ stops() is undefined }}|{{ 'a,b'.split(',') }}",
+    "loop and include": "{% for i in range(3) %}{% include 'item.html' %}{% endfor %}",
+    "include without context": "{% include 'greeting.html' without context %}",
+    "import": "{% from 'macros.html' import tag %}{{ tag(text) }}{% import 'macros.html' as m %}"
+              "{{ m.tag(safe) }}",
+    "inheritance": "{% extends 'base.html' %}{% block body %}{{ super() }}+{{ text }}"
+                   "{% endblock %}",
+    "self": "{% extends 'base.html' %}{% block body %}{{ self.title() }}{% endblock %}",
+}
+
+TEMPLATES = {
+    "greeting.html": "{{ greeting }}{{ shout('!') }}",
+    "item.html": "<li>{{ i | default('-') }} {{ text }}</li>",
+    "macros.html": "{% macro tag(v) %}<tag>{{ v }}</tag>{% endmacro %}",
+    "base.html": "<title>{% block title %}{{ text }}{% endblock %}</title>"
+                 "{% block body %}<base>{% endblock %}",
+}
+
+
+def environment(kind: type[jinja2.Environment]) -> jinja2.Environment:
+    env = kind(loader=jinja2.DictLoader({**TEMPLATES, **SNIPPETS}), autoescape=True,
+               undefined=jinja2.StrictUndefined, auto_reload=False, cache_size=-1)
+    env.globals.update(shout=Shouting(), greet=Greeter(), stops=stops,
+                       from_context=from_context, from_environment=from_environment,
+                       greeting="Hello")
+    return env
+
+
+@pytest.mark.parametrize("name", sorted(SNIPPETS))
+def test_snippets_render_as_with_plain_jinja(name):
+    values = dict(text="<a & 'b'>", safe=markupsafe.Markup("<em>ok</em>"), number=4.5,
+                  html=Html(), none=None)
+    ours = environment(theme_module._Environment).get_template(name).render(values)
+    theirs = environment(jinja2.Environment).get_template(name).render(values)
+    assert ours == theirs
+    assert ours.strip()
+
+
+def test_imports_see_the_globals_given_to_the_importing_template():
+    # Jinja passes them on through the context's globals_keys, which _Context computes.
+    def render(kind):
+        env = environment(kind)
+        env.loader.mapping.update({
+            "accent.html": "{% macro show() %}{{ accent }}{% endmacro %}",
+            "importer.html": "{% from 'accent.html' import show %}{{ show() }}"})
+        return env.get_template("importer.html", globals={"accent": "<!>"}).render()
+    assert render(theme_module._Environment) == render(jinja2.Environment) == "&lt;!&gt;"
+
+
+def test_output_kept_as_a_value_is_escaped_once():
+    env = environment(theme_module._Environment)
+    assert env.get_template("set block").render(text="<") == "<i>&lt;</i>|11|<i>&lt;</i>"
+    assert env.get_template("call block").render(text="<") == "[&lt;]"
+
+
+def test_escaping_to_text_matches_markupsafe():
+    for value in ["", "plain", "<&>\"'", markupsafe.Markup("<b>"), Html(), 3, None, 2.5,
+                  ["<x>"], "\u00e9<\u2003>"]:
+        assert theme_module._escape_text(value) == str(markupsafe.escape(value))
+    assert type(theme_module._escape_text("<")) is str
+
+
+def test_templates_compiled_for_the_theme_escape_to_text():
+    env = theme_module._Environment(loader=jinja2.DictLoader({"t.html": "{{ x }}"}),
+                                    autoescape=True)
+    template = env.get_template("t.html")
+    assert template.root_render_func.__globals__["escape"] is theme_module._escape_text
+    assert template.render(x="<") == "&lt;"

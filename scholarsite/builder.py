@@ -110,10 +110,7 @@ class Builder:
             warnings.append(warning(self.content_dir / C.SITE_FILE, None, "base_url", NO_BASE_URL))
         if self.strict and warnings:
             raise SiteError(warnings)
-        if self.theme is None or self.theme.name != site.config.theme:
-            self.theme = None                        # stays None if loading fails
-            self.theme = load_theme(self.themes_dir, site.config.theme, _template_cache(self.content_dir))
-            self._assets = None
+        self._load_theme(site.config.theme)
         pages = self._planned = plan(site, self.theme, build_date(), self.plan_memo)
         first = self._output.files is None   # a new process: files from an earlier one may be right
         record = manifest.for_output(self.content_dir, self.output_dir) if first else None
@@ -198,6 +195,21 @@ class Builder:
                         self.theme = None
         return kinds
 
+    def _load_theme(self, name: str) -> None:
+        if self.theme is None or self.theme.name != name:
+            self.theme = None                        # stays None if loading fails
+            self.theme = load_theme(self.themes_dir, name, _template_cache(self.content_dir))
+            self._assets = None
+
+    def _prepare_theme(self, name: str) -> None:
+        """Load the theme and compile its templates ahead of the render, if it can be: its
+        errors are left for the build to report in its order."""
+        try:
+            self._load_theme(name)
+        except SiteError:
+            return
+        self.theme.compile_all()
+
     def _load_site(self) -> tuple[Site, list[Problem]]:
         """content.load_site, reading again only the files forgotten since the last rebuild."""
         if not self.content_dir.is_dir():
@@ -217,8 +229,11 @@ class Builder:
         rels = self._rels
         missing = [rel for rel in rels if rel not in self._sources]   # in one batch: cache, workers
         full = len(missing) == len(rels)
+        # While worker processes parse, this one compiles the theme's templates, which the
+        # render workers then inherit (each compiled its own partials before).
         loaded = C.load_papers([self.content_dir / rel for rel in missing],
-                               complete=full, save=full, background=True)
+                               complete=full, save=full, background=True,
+                               meanwhile=lambda: config is not None and self._prepare_theme(config.theme))
         for rel, result in zip(missing, loaded):
             self._store(rel, _Source(*result))
         citations = self._read(C.METRICS_FILE, lambda _: C.load_citations(self.content_dir))

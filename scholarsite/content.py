@@ -10,7 +10,7 @@ import hashlib
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import cache as paper_cache
 from . import fields as F
@@ -179,15 +179,19 @@ def parse_profile(path: Path) -> tuple[Profile | None, list[Problem]]:
 
 
 def load_papers(paths: list[Path], complete: bool = False, save: bool = True,
-                background: bool = False) -> list[tuple[Paper | None, list[Problem]]]:
+                background: bool = False, meanwhile: Callable[[], object] | None = None
+                ) -> list[tuple[Paper | None, list[Problem]]]:
     """`load_paper` for many files at once: the papers the persistent cache does not hold are
     parsed in worker processes when there are many, then the cache is saved (unless `save` is
     false: the caller saves it later; with `background`, the caller calls cache.wait() before
     it ends: see PaperCache.save). `complete`: these are all the papers, so cache entries of
-    other (deleted or edited) papers are dropped."""
+    other (deleted or edited) papers are dropped. `meanwhile()` is called once, while worker
+    processes parse (if any do)."""
     paths = [Path(p) for p in paths]
     cache = paper_cache.for_paper(paths[0]) if paths else None
     if cache is None:
+        if meanwhile is not None:
+            meanwhile()
         return [load_paper(path) for path in paths]
     if not cache.holds_papers():   # nothing to look up: each file is hashed when it is parsed
         keys: list[str | None] = [None] * len(paths)
@@ -195,7 +199,8 @@ def load_papers(paths: list[Path], complete: bool = False, save: bool = True,
     else:
         keys = [cache.key(path) for path in paths]
         new = [path for key, path in zip(keys, paths) if key is not None and key not in cache]
-    parsed = dict(zip(new, map_ordered(_read_and_parse, new, PARALLEL_PARSE_MIN)))
+    parsed = dict(zip(new, map_ordered(_read_and_parse, new, PARALLEL_PARSE_MIN,
+                                       meanwhile=meanwhile)))
     cache.misses += len(parsed)
     for path, (key, (paper, problems)) in parsed.items():
         if key is not None:   # the hash of the very bytes that were parsed

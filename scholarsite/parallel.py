@@ -39,12 +39,14 @@ def can_fork() -> bool:
 
 
 def map_ordered(func: Callable[[T], R], items: Sequence[T], min_items: int,
-                workers: int | None = None) -> list[R]:
+                workers: int | None = None, meanwhile: Callable[[], object] | None = None
+                ) -> list[R]:
     """[func(x) for x in items], in worker processes when len(items) >= min_items. Every
     chunk is handed out at once: the results are all kept anyway, and no worker then waits
-    for this process to ask for more."""
+    for this process to ask for more. `meanwhile()` is called once, while the workers work
+    (in one process: first)."""
     return [result for _, result in _imap(func, items, min_items, workers, ordered=True,
-                                          window=len(items))]
+                                          window=len(items), meanwhile=meanwhile)]
 
 
 def imap_unordered(func: Callable[[T], R], items: Sequence[T], min_items: int,
@@ -59,11 +61,14 @@ def imap_unordered(func: Callable[[T], R], items: Sequence[T], min_items: int,
 
 
 def _imap(func: Callable[[T], R], items: Sequence[T], min_items: int, workers: int | None,
-          ordered: bool, window: int | None = None) -> Iterator[tuple[int, R]]:
+          ordered: bool, window: int | None = None,
+          meanwhile: Callable[[], object] | None = None) -> Iterator[tuple[int, R]]:
     """(i, func(items[i])) by chunks; at most `window` chunks (default: two per worker) on
-    their way or waiting for the caller."""
+    their way or waiting for the caller; meanwhile() once they are on their way."""
     workers = worker_count() if workers is None else workers
     if workers <= 1 or len(items) < max(min_items, 2) or not can_fork():
+        if meanwhile is not None:
+            meanwhile()
         yield from enumerate(map(func, items))
         return
     global _job
@@ -113,6 +118,8 @@ def _imap(func: Callable[[T], R], items: Sequence[T], min_items: int, workers: i
             out = 0           # chunks submitted and not yet given to the caller
             while out < (window or 2 * workers) and submit():
                 out += 1
+            if meanwhile is not None:
+                meanwhile()
             while out:
                 start, results = take()
                 if not ordered:

@@ -49,6 +49,17 @@ class Theme:
                 return d / "archetypes" / name
         return None
 
+    def compile_all(self) -> None:
+        """Compile every template the theme chain has (kept in the environment), so that
+        processes forked afterwards do not each compile them again. Templates that do not
+        compile are left for the render to report."""
+        for name in self.env.list_templates():
+            if ":" not in name:              # "default:x.html" is x.html of a parent theme
+                try:
+                    self.env.get_template(name)
+                except (jinja2.TemplateError, SiteError, OSError, UnicodeError):
+                    pass
+
     def template_fingerprint(self, name: str) -> str:
         """A hash of a template and every template it extends, includes or imports.
 

@@ -95,3 +95,11 @@ def test_text_mode_latex_outside_math_becomes_markdown():
 
 def test_text_mode_latex_inside_math_is_left_to_mathml():
     assert '<mtext mathvariant="italic">subset</mtext>' in html(r"an $\textit{subset}$ of")
+
+
+def test_the_shortcuts_math_regex_is_arithmatexs_own():
+    from scholarsite import markup
+    real = markup._markdown().inlinePatterns["arithmatex-inline"].compiled_re
+    real = getattr(real, "regex", real)       # unwrapped from its needle gate
+    ours = markup._math_regex()
+    assert (ours.pattern, ours.flags) == (real.pattern, real.flags)

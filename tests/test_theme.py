@@ -85,3 +85,35 @@ def test_compiled_templates_are_reused_by_the_same_engine_only(sample_root, monk
     build(sample_root / "content", sample_root / "site")
     assert len(set(os.listdir(compiled)) - first) == len(first)
     assert site.read_bytes() == before
+
+
+def test_templates_are_compiled_while_worker_processes_parse_the_papers(
+        sample_root, monkeypatch, forking):
+    """The build process compiles every template while it waits for the parsing workers,
+    and the render workers inherit them; a template that does not compile is still reported
+    by the render, with its file and line."""
+    import multiprocessing
+
+    from scholarsite import content
+    from scholarsite.theme import Theme
+    monkeypatch.setattr(content, "PARALLEL_PARSE_MIN", 2)
+    seen = []
+    compile_all = Theme.compile_all
+
+    def spy(theme):
+        seen.append(len(multiprocessing.active_children()))
+        compile_all(theme)
+        seen.append(sorted(template.name for template in theme.env.cache.values()))
+    monkeypatch.setattr(Theme, "compile_all", spy)
+    build(sample_root / "content", sample_root / "site")
+    workers, compiled = seen
+    assert workers > 0
+    templates = sample_root / "themes" / "default" / "templates"
+    assert compiled == sorted(str(p.relative_to(templates)) for p in templates.rglob("*.*"))
+
+    seen.clear()
+    (sample_root / "themes" / "default" / "templates" / "404.html").write_text(
+        "{% extends 'base.html' %}\n{% block content %}{{ oops( }}{% endblock %}\n")
+    with pytest.raises(SiteError) as error:
+        build(sample_root / "content", sample_root / "site")
+    assert "404.html:2" in str(error.value) and "template syntax error" in str(error.value)

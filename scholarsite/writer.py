@@ -185,7 +185,13 @@ def _write(path: str, data: bytes) -> tuple[int, int]:
     try:
         fd = os.open(path, flags, 0o666)
     except FileNotFoundError:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        folder = os.path.dirname(path)
+        try:
+            os.mkdir(folder)            # the usual case: a paper's folder, in an existing one
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
+        except FileExistsError:
+            pass
         fd = os.open(path, flags, 0o666)
     try:
         view = memoryview(data)

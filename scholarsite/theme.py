@@ -277,7 +277,8 @@ class _Environment(jinja2.Environment):
     def get_template(self, name, parent=None, globals=None):
         # Every include and import asks again on every render (10 times a paper page); with
         # auto_reload off and an unbounded cache, Jinja would return this same template.
-        if globals is None and type(name) is str and not self.auto_reload:
+        if (globals is None and type(name) is str and not self.auto_reload
+                and type(self.cache) is dict):
             found = self._loaded.get(name)
             if found is None:
                 found = self._loaded[name] = super().get_template(name, parent)

@@ -85,6 +85,17 @@ SNIPPETS = {
     "escapes": "{{ text }}|{{ safe }}|{{ number }}|{{ html }}|{{ none }}|{{ text | e }}",
     "set block": "{% set x %}<i>{{ text }}</i>{% endset %}{{ x }}|{{ x | length }}|{{ x | e }}",
     "macro": "{% macro m(v) %}<p>{{ v }}</p>{% endmacro %}{{ m(text) }}{{ m(text) | upper }}",
+    "macro arguments": "{% macro m(a, b='<b>', c=none) %}{{ a }}|{{ b }}|{{ c }}{% endmacro %}"
+                       "{{ m(text) }}{{ m(text, safe) }}{{ m(text, c=1) }}{{ m(b=2, a=3) }}"
+                       "{% for i in range(2) %}{{ m(i) }}{% endfor %}",
+    "macro varargs": "{% macro m(a) %}{{ a }}{{ varargs }}{{ kwargs }}{% endmacro %}"
+                     "{{ m(1, 2, 3) }}{{ m(1, x=2) }}",
+    "macro caller": "{% macro m(a) %}{{ a }}{{ caller() }}{% endmacro %}"
+                    "{% call m(text) %}in{% endcall %}",
+    "macro without its caller": "{% macro m(a) %}{{ a }}{% if caller is defined %}"
+                                "{{ caller() }}{% endif %}{% endmacro %}{{ m(text) }}",
+    "macro without escaping": "{% macro m(a) %}<{{ a }}>{% endmacro %}{% autoescape false %}"
+                              "{{ m(text) | e }}{% endautoescape %}{{ m(text) | e }}",
     "call block": "{% macro wrap() %}[{{ caller() }}]{% endmacro %}"
                   "{% call wrap() %}{{ text }}{% endcall %}",
     "filter block": "{% filter upper %}{{ text }}<b>{% endfilter %}",
@@ -138,6 +149,18 @@ def test_imports_see_the_globals_given_to_the_importing_template():
             "importer.html": "{% from 'accent.html' import show %}{{ show() }}"})
         return env.get_template("importer.html", globals={"accent": "<!>"}).render()
     assert render(theme_module._Environment) == render(jinja2.Environment) == "&lt;!&gt;"
+
+
+@pytest.mark.parametrize("call", ["m(1, 2)", "m(b=1)", "m(1, a=2)"])
+def test_macro_calls_fail_as_with_plain_jinja(call):
+    errors = []
+    for kind in (theme_module._Environment, jinja2.Environment):
+        template = environment(kind).from_string(
+            "{% macro m(a) %}{{ a }}{% endmacro %}{{ " + call + " }}")
+        with pytest.raises(TypeError) as error:
+            template.render()
+        errors.append(str(error.value))
+    assert errors[0] == errors[1]
 
 
 def test_output_kept_as_a_value_is_escaped_once():

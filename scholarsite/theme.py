@@ -264,14 +264,25 @@ class _Context(jinja2.runtime.Context):
 
 class _Template(jinja2.Template):
     def new_context(self, vars=None, shared=False, locals=None):
-        # A page's render: dict(ChainMap, **vars) reads the globals one by one in Python;
-        # merged in C, the same keys in the same order, the first map's values winning.
-        if shared or locals or type(self.globals) is not ChainMap:
+        # jinja2.runtime.new_context, in one call (an include makes one: 9 a paper page).
+        # A page's render merges the globals with its variables: dict(ChainMap, **vars) reads
+        # the globals one by one in Python; merged in C, the same keys in the same order, the
+        # first map's values winning.
+        if vars is None:
+            vars = {}
+        if shared:
+            parent = vars
+            if locals:
+                parent = dict(parent)
+                for key, value in locals.items():
+                    if value is not _MISSING:
+                        parent[key] = value
+        elif locals or type(self.globals) is not ChainMap:
             return super().new_context(vars, shared, locals)
-        parent = {}
-        for layer in reversed(self.globals.maps):
-            parent.update(layer)
-        if vars:
+        else:
+            parent = {}
+            for layer in reversed(self.globals.maps):
+                parent.update(layer)
             parent.update(vars)
         return self.environment.context_class(self.environment, parent, self.name, self.blocks,
                                               globals=self.globals)

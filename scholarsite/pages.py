@@ -80,9 +80,12 @@ class CodeLink:
     label: str        # "user/repo" for code hosts, else the URL without its scheme
 
 
-@dataclass(frozen=True)
+@dataclass
 class BaseContext:
-    """What every template receives (documented in the README; kept in sync by a test)."""
+    """What every template receives (documented in the README; kept in sync by a test).
+
+    Not frozen: a context is made for one render and turned into a dict at once, and a frozen
+    dataclass's __init__ costs 4x more (two per paper)."""
 
     site: Site
     config: Any               # SiteConfig
@@ -97,7 +100,7 @@ class BaseContext:
     jsonld: dict[str, Any] | None = None   # schema.org data, rendered with `| tojson`
 
 
-@dataclass(frozen=True)
+@dataclass
 class HomeContext(BaseContext):
     metrics: list[Metric] = field(default_factory=list)
     selected: list[Paper] = field(default_factory=list)
@@ -107,7 +110,7 @@ class HomeContext(BaseContext):
     citation_chart: BarChart | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class ListContext(BaseContext):
     title: str = ""
     papers: list[Paper] = field(default_factory=list)
@@ -116,7 +119,7 @@ class ListContext(BaseContext):
     categories: list[Category] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@dataclass
 class PaperContext(BaseContext):
     paper: Paper | None = None
     category: Category | None = None

@@ -84,21 +84,30 @@ class Output:
         # Size and modification time of each file this process wrote in this build, as it
         # wrote it: what manifest.py records, without asking the disk again.
         self.written: dict[str, tuple[int, int]] = {}
+        self._root = os.path.join(os.fspath(folder), "")
+        self._made: set[str] = set()          # folders made in a fresh folder, by this process
 
     def begin(self) -> None:
         """Called before pages are staged: is the folder empty or missing? Then it is marked
         first, so that a build stopped halfway leaves a folder the next build will take."""
         self.written = {}
         self.fresh = self.files is None and (not self.folder.is_dir() or not any(self.folder.iterdir()))
+        self._made = set()
         if self.fresh:
-            _write(os.path.join(self.folder, MARK), MARK_TEXT)
+            _write(self._root + MARK, MARK_TEXT)
 
     def stage(self, rel: str, data: bytes, digest: bytes | None = None) -> tuple[bytes, str | None]:
         """(digest, the temporary file; "" when written in place; None when the folder
         already holds these bytes). `digest`: digest_of(data), when it is known."""
         digest = digest or digest_of(data)
-        target = os.path.join(self.folder, rel)
+        target = self._root + rel
         if self.fresh:
+            # The page's folder exists only if this build made it (or another process of
+            # it did): made first, rather than after failing to create the file.
+            folder = rel.rpartition("/")[0]
+            if folder and folder not in self._made:
+                _make_folder(self._root + folder)
+                self._made.add(folder)
             self.written[rel] = _write(target, data)
             return digest, ""
         known = self.digests.get(rel)
@@ -178,21 +187,17 @@ class Output:
         return report
 
 
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+
+
 def _write(path: str, data: bytes) -> tuple[int, int]:
     """Write a file, making its folder when it is missing; return its size and modification
     time (st_mtime_ns) once written."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
     try:
-        fd = os.open(path, flags, 0o666)
+        fd = os.open(path, _WRITE_FLAGS, 0o666)
     except FileNotFoundError:
-        folder = os.path.dirname(path)
-        try:
-            os.mkdir(folder)            # the usual case: a paper's folder, in an existing one
-        except FileNotFoundError:
-            os.makedirs(folder, exist_ok=True)
-        except FileExistsError:
-            pass
-        fd = os.open(path, flags, 0o666)
+        _make_folder(os.path.dirname(path))
+        fd = os.open(path, _WRITE_FLAGS, 0o666)
     try:
         view = memoryview(data)
         while view:
@@ -201,6 +206,15 @@ def _write(path: str, data: bytes) -> tuple[int, int]:
     finally:
         os.close(fd)
     return st.st_size, st.st_mtime_ns
+
+
+def _make_folder(folder: str) -> None:
+    try:
+        os.mkdir(folder)            # the usual case: a paper's folder, in an existing one
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
 
 
 def _put(target: Path, data: bytes | Path) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path[:0] = [str(HERE)]
+import callgrind  # noqa: E402  (tests/perf/callgrind.py)
 
 # What runs under callgrind, with the source tree first on sys.path.
 PROGRAM = """
@@ -43,17 +43,13 @@ def start(source: Path, corpus: Path, workdir: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(source), "PYTHONHASHSEED": "0",
            "SOURCE_DATE_EPOCH": "1795824000", "SCHOLARSITE_WORKERS": "1"}
     return subprocess.Popen(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
-         "-c", PROGRAM, str(source / "themes")],
+        [*callgrind.COMMAND, "-c", PROGRAM, str(source / "themes")],
         cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def count(run: subprocess.Popen) -> int:
     out, err = run.communicate()
-    found = re.findall(r"Collected : (\d+)", err)
-    if run.returncode != 0 or len(found) != 1 or "Built" not in out:
-        raise SystemExit(f"callgrind run failed ({run.returncode}):\n{out[-1000:]}{err[-2000:]}")
-    return int(found[0])
+    return callgrind.collected(run.returncode if "Built" in out else -1, err, out)
 
 
 def main() -> None:
@@ -62,13 +58,8 @@ def main() -> None:
     parser.add_argument("--sources", type=Path, nargs="+", default=[REPO])
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/scholarsite-instructions"))
     args = parser.parse_args()
-    if shutil.which("valgrind") is None:
-        raise SystemExit("valgrind is not installed (Debian: apt-get install valgrind)")
-    from gen_corpus import generate
-
-    corpus = args.workdir / f"n{args.papers}" / "content"
-    if not (corpus / "papers").is_dir():
-        generate(args.papers, corpus, seed=0)
+    callgrind.require_valgrind()
+    corpus = callgrind.corpus(args.workdir, args.papers)
     sources = [s.resolve() for s in args.sources]
     with tempfile.TemporaryDirectory(dir=args.workdir) as scratch:
         counts: list[int] = []

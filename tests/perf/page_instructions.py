@@ -15,8 +15,6 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +22,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path[:0] = [str(HERE), str(REPO)]
+import callgrind  # noqa: E402  (tests/perf/callgrind.py)
 
 
 def render_pages(content: Path, themes: Path, pages: int) -> None:
@@ -47,14 +46,10 @@ def render_pages(content: Path, themes: Path, pages: int) -> None:
 
 def instructions(content: Path, themes: Path, pages: int) -> int:
     run = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
-         __file__, "--child", str(content), str(themes), str(pages)],
+        [*callgrind.COMMAND, __file__, "--child", str(content), str(themes), str(pages)],
         capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0",
                                              "SCHOLARSITE_WORKERS": "1"})
-    found = re.findall(r"Collected : (\d+)", run.stderr)
-    if run.returncode != 0 or len(found) != 1:
-        raise SystemExit(f"callgrind run failed ({run.returncode}):\n{run.stderr[-2000:]}")
-    return int(found[0])
+    return callgrind.collected(run.returncode, run.stderr)
 
 
 def main() -> None:
@@ -67,14 +62,10 @@ def main() -> None:
     parser.add_argument("--papers", type=int, default=1000)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/scholarsite-instructions"))
     args = parser.parse_args()
-    if shutil.which("valgrind") is None:
-        raise SystemExit("valgrind is not installed (Debian: apt-get install valgrind)")
-    from gen_corpus import generate
+    callgrind.require_valgrind()
     from scholarsite import builder
 
-    content = args.workdir / f"n{args.papers}" / "content"
-    if not (content / "papers").is_dir():
-        generate(args.papers, content, seed=0)
+    content = callgrind.corpus(args.workdir, args.papers)
     builder.build(content, content.parent / "site", REPO / "themes")   # fills .cache/
     for themes in args.themes:
         base = instructions(content, themes.resolve(), 0)

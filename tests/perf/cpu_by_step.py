@@ -51,7 +51,9 @@ def main() -> None:
                 count[label] += 1
         return run
 
-    def in_process(func, items, min_items, workers=None):
+    def in_process(func, items, min_items, workers=None, meanwhile=None):
+        if meanwhile is not None:
+            timed(lambda _: "compile the theme", lambda _: meanwhile())(None)
         return [func(item) for item in items]
 
     def in_process_unordered(func, items, min_items, workers=None):

@@ -7,6 +7,7 @@ build, because the key covers everything the page shows.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, Callable
@@ -86,13 +87,19 @@ def render_all(pages: list[Page], theme: Theme, output: Output, cache: RenderCac
     _theme, _output = theme, output
     done: list[tuple[int, str, bytes, str | None]] = []     # (index in stale, staged)
     problems: list[tuple[int, Problem]] = []
-    # In the order the workers finish them: the long listings do not hold up the pages after
-    # them. Problems are sorted back into the pages' order.
-    results = imap_unordered(_render_page, stale, PARALLEL_RENDER_MIN, workers)
+    # The pages of templates that few pages use first (the site-wide listings, papers.bib,
+    # the sitemap: the long ones), the thousands of pages of a paper template after them: a
+    # long page handed out last would keep one worker busy while the others have finished.
+    # They come back in the order the workers finish them (so the long listings do not hold
+    # up the pages after them) and problems are sorted back into the pages' order.
+    uses = Counter(page.template for page in stale)
+    order = sorted(range(len(stale)), key=lambda i: uses[stale[i].template])
+    results = imap_unordered(_render_page, [stale[i] for i in order], PARALLEL_RENDER_MIN, workers)
     try:
-        for name in sorted({page.template for page in stale}):   # compile once, before forking
+        for name in sorted(uses):   # compile once, before forking
             _get_template(name)
-        for i, result in results:
+        for j, result in results:
+            i = order[j]
             if isinstance(result, Problem):
                 problems.append((i, result))
                 continue

@@ -97,6 +97,9 @@ def test_template_error_in_a_worker_is_reported_like_in_one_process(corpus, tmp_
     (tmp_path / "themes" / "broken" / "templates").mkdir(parents=True)
     (tmp_path / "themes" / "broken" / "theme.yml").write_text("extends: default\n")
     (tmp_path / "themes" / "broken" / "templates" / "cite.bib").write_text("{{ no_such_value }}\n")
+    # A page of its own, now rendered before the paper pages (see the next test): still
+    # reported in the pages' order, after them.
+    (tmp_path / "themes" / "broken" / "templates" / "feed.xml").write_text("{{ no_feed }}\n")
     (tmp_path / "content" / "site.yml").write_text(
         (tmp_path / "content" / "site.yml").read_text() + "theme: broken\n")
     messages = {}
@@ -105,11 +108,36 @@ def test_template_error_in_a_worker_is_reported_like_in_one_process(corpus, tmp_
         with pytest.raises(SiteError) as exc:
             build(tmp_path / "content", tmp_path / "site", tmp_path / "themes")
         messages[workers] = [str(p) for p in exc.value.problems]
-    assert len(messages["1"]) == PAPERS
+    assert len(messages["1"]) == PAPERS + 1
     assert messages["1"][0].startswith("cite.bib:1: while rendering papers/")
     assert messages["1"][0].endswith("/cite.bib: 'no_such_value' is undefined")
+    assert messages["1"][-1] == "feed.xml:1: while rendering feed.xml: 'no_feed' is undefined"
     assert messages["2"] == messages["1"]
     assert not (tmp_path / "site").exists()
+
+
+def test_pages_of_rare_templates_are_handed_out_first(corpus, serial, tmp_path, monkeypatch,
+                                                      always_parallel):
+    """The long pages (listings, papers.bib, sitemap) go to the workers first, so none is
+    left for the end, when the other workers would wait for it; the site is the same."""
+    shutil.copytree(corpus, tmp_path / "content")
+    monkeypatch.setenv("SCHOLARSITE_WORKERS", "2")
+    handed: list[str] = []
+    imap = render.imap_unordered
+
+    def recording(func, items, *args, **kwargs):
+        handed.extend(page.output for page in items)
+        return imap(func, items, *args, **kwargs)
+
+    monkeypatch.setattr(render, "imap_unordered", recording)
+    report = build(tmp_path / "content", tmp_path / "site", THEMES)
+    assert len(handed) == report.pages
+    one_offs = {"index.html", "papers/index.html", "categories/index.html", "papers.bib",
+                "feed.xml", "404.html", "sitemap.xml", "robots.txt"}
+    assert set(handed[:len(one_offs)]) == one_offs
+    assert all(out.endswith(("/index.html", "/cite.bib")) for out in handed[len(one_offs):])
+    assert handed[-1].startswith("papers/")
+    assert tree(tmp_path / "site") == serial
 
 
 @pytest.mark.parametrize("writer", WRITERS)

@@ -110,6 +110,17 @@ SNIPPETS = {
     "inheritance": "{% extends 'base.html' %}{% block body %}{{ super() }}+{{ text }}"
                    "{% endblock %}",
     "self": "{% extends 'base.html' %}{% block body %}{{ self.title() }}{% endblock %}",
+    # Includes and blocks, whose output _CodeGenerator joins where it is made.
+    "include by name": "{% include tpl %}|{% include ['missing.html', tpl] %}"
+                       "|{% include tpls %}|{% include 'missing.html' ignore missing %}.",
+    "include in a macro": "{% macro m() %}({% include 'greeting.html' %}){% endmacro %}"
+                          "{{ m() }}{{ m() | length }}",
+    "include in a block": "{% extends 'base.html' %}{% block body %}{% for i in range(2) %}"
+                          "{% set text = i * 2 %}{% include 'item.html' %}{% endfor %}{% endblock %}",
+    "scoped block in a loop": "{% for i in range(3) %}{% block row scoped %}<{{ i }}>"
+                              "{% endblock %}{% endfor %}",
+    "nested inheritance": "{% extends 'middle.html' %}{% block title %}{{ super() }}!"
+                          "{% endblock %}",
 }
 
 TEMPLATES = {
@@ -118,6 +129,8 @@ TEMPLATES = {
     "macros.html": "{% macro tag(v) %}<tag>{{ v }}</tag>{% endmacro %}",
     "base.html": "<title>{% block title %}{{ text }}{% endblock %}</title>"
                  "{% block body %}<base>{% endblock %}",
+    "middle.html": "{% extends 'base.html' %}{% block body %}[{% include 'greeting.html' %}"
+                   "{{ super() }}]{% endblock %}",
 }
 
 
@@ -133,7 +146,7 @@ def environment(kind: type[jinja2.Environment]) -> jinja2.Environment:
 @pytest.mark.parametrize("name", sorted(SNIPPETS))
 def test_snippets_render_as_with_plain_jinja(name):
     values = dict(text="<a & 'b'>", safe=markupsafe.Markup("<em>ok</em>"), number=4.5,
-                  html=Html(), none=None)
+                  html=Html(), none=None, tpl="greeting.html", tpls=["missing.html", "item.html"])
     ours = environment(theme_module._Environment).get_template(name).render(values)
     theirs = environment(jinja2.Environment).get_template(name).render(values)
     assert ours == theirs
@@ -182,3 +195,18 @@ def test_templates_compiled_for_the_theme_escape_to_text():
     template = env.get_template("t.html")
     assert template.root_render_func.__globals__["escape"] is theme_module._escape_text
     assert template.render(x="<") == "&lt;"
+
+
+def test_the_theme_compiles_to_one_yield_per_block_and_include():
+    """No template of the default theme relays its blocks', parent's or includes' output
+    piece by piece (if Jinja's compiled code changed, _CodeGenerator would stop applying)."""
+    env = theme_module.load_theme(THEMES, "default").env
+    names = env.list_templates()
+    assert len(names) > 20
+    for name in names:
+        source = env.loader.get_source(env, name)[0]
+        code = env.compile(source, name, name, raw=True)
+        assert "yield from" not in code and "for event in" not in code, name
+    paper = env.compile(env.loader.get_source(env, "paper.html")[0], "paper.html", raw=True)
+    assert "yield concat(parent_template.root_render_func(context))" in paper
+    assert "yield concat(template.root_render_func(template.new_context(" in paper

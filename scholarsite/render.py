@@ -44,10 +44,10 @@ class ItemCache:
 
 @dataclass
 class RenderCache:
-    """Output path -> (key, digest of the bytes, or KEPT) of the last successful render, and
-    the rendered list items, valid while `items_stamp` holds."""
+    """Output path -> (key, digest of the bytes (None if not made), or KEPT) of the last
+    successful render, and the rendered list items, valid while `items_stamp` holds."""
 
-    entries: dict[str, tuple[str, bytes | Kept]] = field(default_factory=dict)
+    entries: dict[str, tuple[str, bytes | Kept | None]] = field(default_factory=dict)
     items: ItemCache = field(default_factory=ItemCache)
     items_stamp: Any = None
     rendered: int = 0
@@ -228,8 +228,9 @@ def _get_template(name: str) -> jinja2.Template:
                                  f"{theme.name!r} ({', '.join(str(d) for d in theme.dirs)})")]) from None
 
 
-def _render_page(page: Page) -> tuple[bytes, bytes | str | None] | Problem:
-    """Render one page: (its digest, its bytes) for the caller to stage, or, for a large page,
+def _render_page(page: Page) -> tuple[bytes | None, bytes | str | None] | Problem:
+    """Render one page: (its digest (None into a fresh folder), its bytes) for the caller to
+    stage, or, for a large page,
     (digest, what Output.stage returned) after staging it here; or the Problem of an undefined
     value or other template error (runs in a worker process too, so it returns the problem
     rather than raising it).
@@ -243,7 +244,7 @@ def _render_page(page: Page) -> tuple[bytes, bytes | str | None] | Problem:
         data = _get_template(page.template).render(page.context_dict()).encode("utf-8")
         if len(data) > WRITE_WHERE_RENDERED:
             return _output.stage(page.output, data)
-        return digest_of(data), data
+        return (None if _output.fresh else digest_of(data)), data   # see Output.stage
     except jinja2.TemplateError as exc:       # undefined values, {% cache %} misuse
         return problem(page.template, _template_line(exc), None,
                        f"while rendering {page.output}: {exc.message}")

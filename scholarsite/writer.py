@@ -96,10 +96,14 @@ class Output:
         if self.fresh:
             _write(self._root + MARK, MARK_TEXT)
 
-    def stage(self, rel: str, data: bytes, digest: bytes | None = None) -> tuple[bytes, str | None]:
+    def stage(self, rel: str, data: bytes, digest: bytes | None = None
+              ) -> tuple[bytes | None, str | None]:
         """(digest, the temporary file; "" when written in place; None when the folder
-        already holds these bytes). `digest`: digest_of(data), when it is known."""
-        digest = digest or digest_of(data)
+        already holds these bytes). `digest`: digest_of(data), when it is known.
+
+        Into a fresh folder the digest is None: nothing is compared, and hashing 20,000 pages
+        (~17 us for a paper page) would serve only a later build of this process (`serve`),
+        which compares a page it renders again with the file instead."""
         target = self._root + rel
         if self.fresh:
             # The page's folder exists only if this build made it (or another process of
@@ -109,7 +113,8 @@ class Output:
                 _make_folder(self._root + folder)
                 self._made.add(folder)
             self.written[rel] = _write(target, data)
-            return digest, ""
+            return None, ""
+        digest = digest or digest_of(data)
         known = self.digests.get(rel)
         if known == digest:
             return digest, None
@@ -119,15 +124,19 @@ class Output:
         self.written[rel] = _write(tmp, data)     # os.replace keeps the size and time
         return digest, tmp
 
-    def commit(self, staged: list[tuple[str, bytes, str | None]]) -> list[str]:
+    def commit(self, staged: list[tuple[str, bytes | None, str | None]]) -> list[str]:
         """Swap the staged files in; return the paths written."""
         written = []
+        digests = self.digests
         for rel, digest, tmp in staged:
             if tmp is not None:
                 if tmp:
                     os.replace(tmp, os.path.join(self.folder, rel))
                 written.append(rel)
-            self.digests[rel] = digest
+            if digest is None:
+                digests.pop(rel, None)    # an earlier digest of this file no longer holds
+            else:
+                digests[rel] = digest
         return written
 
     def discard(self, staged: list[tuple[str, bytes, str | None]]) -> None:

@@ -255,3 +255,20 @@ def test_a_paper_added_while_a_template_is_broken_then_deleted_leaves_no_page(sa
     added[0].unlink()
     builder.rebuild(added)
     assert_same_tree(sample_root / "site", full_build(sample_root, "full"))
+
+
+def test_pages_rendered_again_are_compared_with_their_files(sample_root):
+    """A build into an empty folder hashes none of its pages: a later rebuild compares each
+    page it renders again with its file, so the same bytes are not written again (the feed
+    here) and a file altered since is put right."""
+    builder = Builder(sample_root / "content", sample_root / "site", sample_root / "themes")
+    builder.rebuild()
+    page = sample_root / "site/papers/deep-sets/index.html"
+    right = page.read_bytes()
+    page.write_bytes(b"altered")
+    paper = sample_root / "content/papers/deep-sets.md"
+    replace(paper, "---\n", "---\n# A comment: new file bytes, the same pages\n")
+    report = builder.rebuild([paper])
+    assert report.rendered >= 2
+    assert report.changed == ["papers/deep-sets/index.html"]
+    assert page.read_bytes() == right

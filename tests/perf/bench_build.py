@@ -36,6 +36,7 @@ home page).
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import shutil
 import statistics
@@ -173,6 +174,9 @@ def main() -> None:
         parser.error(f"unknown Hugo template set(s): {', '.join(unknown)}")
     hugo = hugo_binary()
     args.workdir.mkdir(parents=True, exist_ok=True)
+    # Our compiled modules, as a first run writes them: with PYTHONDONTWRITEBYTECODE set,
+    # each run would otherwise compile the modules changed since they were last written.
+    compileall.compile_dir(REPO / "scholarsite", quiet=1)
     print(f"CPUs: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.1f}, "
           f"hugo: {hugo or 'not installed'}")
     print("| papers | Hugo templates | ours cold | ours warm | Hugo cold | Hugo warm | cold / Hugo "

@@ -61,6 +61,8 @@ def main() -> None:
     callgrind.require_valgrind()
     corpus = callgrind.corpus(args.workdir, args.papers)
     sources = [s.resolve() for s in args.sources]
+    for source in sources:
+        callgrind.compile_engine(source)
     with tempfile.TemporaryDirectory(dir=args.workdir) as scratch:
         counts: list[int] = []
         width = os.cpu_count() or 1

@@ -92,7 +92,9 @@ def _imap(func: Callable[[T], R], items: Sequence[T], min_items: int, workers: i
         waiting: dict[int, list] = {}                    # done, not yet given (ordered)
         following = 0                                    # the next start to give (ordered)
         in_flight = 0                                    # submitted, not yet done
-        pool = ctx.Pool(min(workers, len(items)))
+        # Workers collect garbage as usual, even when this process has paused its collector
+        # (builder.py pauses it while the site is read: a fork keeps that setting).
+        pool = ctx.Pool(min(workers, len(items)), initializer=gc.enable)
 
         def submit() -> bool:
             nonlocal in_flight

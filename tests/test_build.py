@@ -287,3 +287,24 @@ def test_every_successful_build_stamps_the_mark_even_when_no_page_changed(sample
     report = build(sample_root / "content", sample_root / "site")
     assert report.write.written == 0
     assert mark.stat().st_mtime > 1_000_000_000
+
+
+def test_the_garbage_collector_is_on_again_after_a_build_and_a_failed_one(sample_root):
+    """The build pauses it while it reads and plans the site (builder._collector_paused)."""
+    import gc
+    assert gc.isenabled()
+    build(sample_root / "content", sample_root / "site")
+    assert gc.isenabled()
+    paper = next((sample_root / "content" / "papers").glob("*.md"))
+    paper.write_text(paper.read_text(encoding="utf-8").replace("title:", "titel:", 1),
+                     encoding="utf-8")
+    with pytest.raises(SiteError):
+        build(sample_root / "content", sample_root / "site")
+    assert gc.isenabled()
+    gc.disable()
+    try:       # a caller that has turned it off keeps it off
+        with pytest.raises(SiteError):
+            build(sample_root / "content", sample_root / "site")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

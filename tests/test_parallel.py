@@ -228,3 +228,21 @@ def test_latex2mathml_is_imported_only_when_a_page_has_math(tmp_path):
     assert "latex2mathml" not in _imported_by_build(tmp_path)
     papers[0].write_text(papers[0].read_text() + "\nWith $x^2$.\n")
     assert "latex2mathml" in _imported_by_build(tmp_path)
+
+
+def test_workers_collect_garbage_while_the_build_process_has_paused_it(forking):
+    """builder.py pauses the collector while the site is read (and the parse workers are
+    forked then); a worker turns it on again, so garbage cycles made parsing a paper are
+    collected as they used to be."""
+    import gc
+    gc.disable()
+    try:
+        states = parallel.map_ordered(_collector_state, list(range(8)), 2, workers=2)
+    finally:
+        gc.enable()
+    assert states == [True] * 8
+
+
+def _collector_state(_: int) -> bool:
+    import gc
+    return gc.isenabled()

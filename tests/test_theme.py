@@ -4,11 +4,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from scholarsite import cache
 from scholarsite.builder import build
 from scholarsite.errors import SiteError
+from scholarsite.theme import load_theme
+
+THEMES = Path(__file__).resolve().parent.parent / "themes"
 
 
 def child_theme(root: Path, name: str = "mine", extends: str = "default") -> Path:
@@ -117,3 +121,21 @@ def test_templates_are_compiled_while_worker_processes_parse_the_papers(
     with pytest.raises(SiteError) as error:
         build(sample_root / "content", sample_root / "site")
     assert "404.html:2" in str(error.value) and "template syntax error" in str(error.value)
+
+
+@pytest.mark.parametrize("value", [
+    {"b": [1, 2.5, None, True, {"z": "é \u2028 </script> & 'q'"}], "a": float("inf")},
+    {"@context": "https://schema.org", "author": [{"@type": "Person", "name": "Ada"}] * 3},
+    [], {}, "text", 3, [[{"k": [float("nan")]}]], {"\U0001f600": "\ud83d"},
+])
+def test_tojson_gives_what_jinja_gives(value):
+    """The theme's `| tojson` goes straight to json's C encoder (theme._json_dumps)."""
+    ours = load_theme(THEMES, "default").env.from_string("{{ v | tojson }}|{{ v | tojson(2) }}")
+    plain = jinja2.Environment(autoescape=True).from_string("{{ v | tojson }}|{{ v | tojson(2) }}")
+    assert ours.render(v=value) == plain.render(v=value)
+
+
+def test_tojson_fails_as_jinja_does_on_what_json_cannot_write():
+    template = load_theme(THEMES, "default").env.from_string("{{ v | tojson }}")
+    with pytest.raises(TypeError, match="Object of type object is not JSON serializable"):
+        template.render(v={"a": object()})

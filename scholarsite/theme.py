@@ -286,6 +286,11 @@ class _Context(jinja2.runtime.Context):
 
 
 class _Template(jinja2.Template):
+    # The whole output of a template that is only text (the empty hooks a child theme
+    # overrides, partials/extend_*.html), which an include then yields without a context:
+    # set from the compiled module, see _CodeGenerator.visit_Template.
+    static_text: str | None = None
+
     def new_context(self, vars=None, shared=False, locals=None):
         # jinja2.runtime.new_context, in one call (an include makes one: 9 a paper page).
         # A page's render merges the globals with its variables: dict(ChainMap, **vars) reads
@@ -316,6 +321,7 @@ class _Template(jinja2.Template):
         namespace = template.root_render_func.__globals__     # the compiled module's
         if _escape_inner is not None and namespace.get("escape") is markupsafe.escape:
             namespace["escape"] = _escape_text
+        template.static_text = namespace.get("static_text")
         return template
 
 
@@ -335,6 +341,13 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
             x = "yield concat(parent_template.root_render_func(context))"
         super().writeline(x, node, extra)
 
+    def visit_Template(self, node: nodes.Template, frame=None) -> None:
+        super().visit_Template(node, frame)
+        if all(type(n) is nodes.Output and all(type(c) is nodes.TemplateData for c in n.nodes)
+               for n in node.body):
+            text = "".join(c.data for n in node.body for c in n.nodes)
+            self.writeline(f"static_text = {text!r}")
+
     def visit_Include(self, node: nodes.Include, frame) -> None:
         if (node.ignore_missing or not node.with_context or frame.buffer is not None
                 or self.environment.is_async):
@@ -352,7 +365,8 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
         self.writeline(f"template = environment.{lookup}(", node)
         self.visit(node.template, frame)
         self.write(f", {self.name!r})")
-        self.writeline("yield concat(template.root_render_func(template.new_context("
+        self.writeline("yield template.static_text if template.static_text is not None else "
+                       "concat(template.root_render_func(template.new_context("
                        f"context.get_all(), True, {self.dump_local_context(frame)})))")
 
 

@@ -121,6 +121,9 @@ SNIPPETS = {
                               "{% endblock %}{% endfor %}",
     "nested inheritance": "{% extends 'middle.html' %}{% block title %}{{ super() }}!"
                           "{% endblock %}",
+    "include text only": "{% include 'static.html' %}|{% include 'comment.html' %}|"
+                         "{% for i in range(2) %}{% include 'static.html' %}{% endfor %}"
+                         "{% macro m() %}{% include 'static.html' %}{% endmacro %}{{ m() }}",
 }
 
 TEMPLATES = {
@@ -131,6 +134,8 @@ TEMPLATES = {
                  "{% block body %}<base>{% endblock %}",
     "middle.html": "{% extends 'base.html' %}{% block body %}[{% include 'greeting.html' %}"
                    "{{ super() }}]{% endblock %}",
+    "static.html": "<b>only text</b> & more\n",
+    "comment.html": "{# a hook for child themes #}",
 }
 
 
@@ -209,4 +214,16 @@ def test_the_theme_compiles_to_one_yield_per_include_and_parent_template():
         assert "for event in" not in code and "yield from parent_template" not in code, name
     paper = env.compile(env.loader.get_source(env, "paper.html")[0], "paper.html", raw=True)
     assert "yield concat(parent_template.root_render_func(context))" in paper
-    assert "yield concat(template.root_render_func(template.new_context(" in paper
+    assert "concat(template.root_render_func(template.new_context(" in paper
+    assert "yield template.static_text if template.static_text is not None else" in paper
+
+
+def test_templates_of_text_alone_are_included_as_their_text():
+    env = environment(theme_module._Environment)
+    # (this environment drops a template's last newline, as Jinja does by default)
+    assert env.get_template("static.html").static_text == "<b>only text</b> & more"
+    assert env.get_template("comment.html").static_text == ""
+    assert env.get_template("greeting.html").static_text is None
+    assert env.get_template("macros.html").static_text is None     # a macro: not text alone
+    theme = theme_module.load_theme(THEMES, "default").env
+    assert theme.get_template("partials/extend_head.html").static_text == ""

@@ -248,11 +248,26 @@ class _Context(jinja2.runtime.Context):
         self.eval_ctx = jinja2.nodes.EvalContext(environment, name)
         self.exported_vars = set()
         self.name = name
-        # set(ChainMap) iterates it in Python; the union of its maps is the same keys.
-        self.globals_keys = (set() if globals is None else
-                             set().union(*globals.maps) if type(globals) is ChainMap else
-                             set(globals))
+        self._globals = globals
+        self._globals_keys = None
         self.blocks = {k: [v] for k, v in blocks.items()} if blocks else {}
+
+    @property
+    def globals_keys(self) -> set:
+        # Jinja reads it only when this context imports a template: made then, not for
+        # every include. set(ChainMap) iterates it in Python; the union of its maps is the
+        # same keys.
+        keys = self._globals_keys
+        if keys is None:
+            globals = self._globals
+            keys = self._globals_keys = (
+                set() if globals is None else
+                set().union(*globals.maps) if type(globals) is ChainMap else set(globals))
+        return keys
+
+    @globals_keys.setter
+    def globals_keys(self, keys: set) -> None:
+        self._globals_keys = keys
 
     def call(__self, __obj, *args, **kwargs):  # noqa: N805 (Jinja's own signature)
         kind = type(__obj)

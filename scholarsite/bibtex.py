@@ -76,7 +76,9 @@ def assign_keys(papers: list[Paper], base: Callable[[Paper], str] = base_key) ->
     taken: set[str] = set()
     keys: dict[str, str] = {}
     for paper in sorted(papers, key=lambda p: (p.date, p.slug)):
-        key = next(k for k in _candidates(base(paper)) if k not in taken)
+        key = base(paper)
+        if key in taken:
+            key = next(k for k in _candidates(key) if k not in taken)
         taken.add(key)
         keys[paper.slug] = key
     return keys

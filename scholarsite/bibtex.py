@@ -25,6 +25,7 @@ MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", 
 _SPECIAL = {"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "$": r"\$",
             "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 _SPECIAL_TABLE = str.maketrans(_SPECIAL)
+_ANY_SPECIAL = re.compile("[" + re.escape("".join(_SPECIAL)) + "]")
 _STOP = {"a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "towards", "toward",
          "from", "by", "at", "is", "are", "via", "do", "does", "how", "what", "when", "why"}
 _SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
@@ -113,7 +114,9 @@ def _escape_text(text: str) -> str:
     character after it (`\\&`, `\\'e`); braces are kept when they pair up, since BibTeX counts
     every brace, and written as commands when they do not."""
     if "\\" not in text and "{" not in text and "}" not in text:
-        return text.translate(_SPECIAL_TABLE)      # the common case, without the loop below
+        # The common case, without the loop below; most titles hold no special at all, and
+        # translate() with these replacements steps through the text in Python-speed C.
+        return text.translate(_SPECIAL_TABLE) if _ANY_SPECIAL.search(text) else text
     out: list[str] = []
     unmatched = _unmatched_braces(text)
     i = 0
@@ -179,6 +182,13 @@ def protect_capitals(title: str) -> str:
     for is_math, piece in _split_math(title):
         if is_math:
             out.append("{" + piece + "}" if _CAPITAL.search(piece) else piece)
+            continue
+        if ("\\" not in piece and "{" not in piece and "}" not in piece and "  " not in piece
+                and piece.isprintable()):
+            # Words between single spaces (no other white space is printable), none with a
+            # command or a brace: the loop below, in one expression.
+            out.append(" ".join([w if _CAPITALS.isdisjoint(w) else "{" + w + "}"
+                                 for w in piece.split(" ")]))
             continue
         for word in _SPACES.split(piece):
             if _CAPITALS.isdisjoint(word):

@@ -24,12 +24,20 @@ def tree(folder: Path) -> dict[str, bytes]:
             if p.is_file()}
 
 
+class PlainEnvironment(jinja2.Environment):
+    """Jinja as it comes: with its optimizer too, which load_theme turns off."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.pop("optimized", None)
+        super().__init__(*args, **kwargs)
+
+
 def built(content: Path, output: Path, plain: bool) -> dict[str, bytes]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SCHOLARSITE_CACHE", "0")
         mp.setenv("SCHOLARSITE_WORKERS", "1")
         if plain:
-            mp.setattr(theme_module, "_Environment", jinja2.Environment)
+            mp.setattr(theme_module, "_Environment", PlainEnvironment)
         build(content, output, THEMES)
     return tree(output)
 

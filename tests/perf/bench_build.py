@@ -4,7 +4,8 @@
                                      [--hugo-sets minimal,equivalent]
 
 For each size N it generates a corpus (tests/perf/gen_corpus.py, seed 0) and times whole
-processes, alternating ours and Hugo's so a noisy machine slows both alike:
+processes, alternating ours and Hugo's (and which goes first) so a noisy machine slows both
+alike:
 - cold: no `.cache/` and an output folder that never existed (each run has its own, removed
   at the end: on a disk like this one, ext4 without a journal, creating a file or folder after
   many were deleted is up to ten times slower for one to six minutes, because the kernel looks
@@ -146,13 +147,16 @@ def bench(n: int, runs: int, workdir: Path, hugo: str | None, sets: list[str]
                          "--cacheDir", str(site / f".hugo-cache-{run}")]
                   for name, site in sites.items()}
         shutil.rmtree(root / ".cache", ignore_errors=True)
-        results["ours cold"].append(timed(ours, root, env))
         for name, site in sites.items():
             shutil.copytree(tools[name], site / f".hugo-cache-{run}")
-            results[f"{name} cold"].append(timed(theirs[name], site, env))
-        results["ours warm"].append(timed(ours, root, env))
-        for name, site in sites.items():
-            results[f"{name} warm"].append(timed(theirs[name], site, env))
+        # Who goes first alternates too: the first build after a pause (or after the files of
+        # an earlier benchmark were deleted) tends to be the slowest.
+        order = [("ours", ours, root)] + [(name, theirs[name], site) for name, site in sites.items()]
+        if run % 2:
+            order.reverse()
+        for kind in ("cold", "warm"):
+            for name, argv, cwd in order:
+                results[f"{name} {kind}"].append(timed(argv, cwd, env))
     for run in range(runs):
         shutil.rmtree(root / f"site-{run}", ignore_errors=True)
         for site in sites.values():

@@ -230,10 +230,9 @@ def _get_template(name: str) -> jinja2.Template:
 
 def _render_page(page: Page) -> tuple[bytes | None, bytes | str | None] | Problem:
     """Render one page: (its digest (None into a fresh folder), its bytes) for the caller to
-    stage, or, for a large page,
-    (digest, what Output.stage returned) after staging it here; or the Problem of an undefined
-    value or other template error (runs in a worker process too, so it returns the problem
-    rather than raising it).
+    stage, or, for a large page, (digest, what Output.stage returned) after staging it here;
+    or the Problem of an undefined value or other template error (runs in a worker process
+    too, so it returns the problem rather than raising it).
 
     Workers render and the parent writes: creating files and folders is serialised by the
     file system (two processes creating 20,000 files take as long as one, and spend twice its

@@ -14,17 +14,22 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from . import cache as paper_cache
 from . import content as C
-from . import manifest, markup, render
+from . import manifest, markup
 from .errors import Problem, SiteError, problem, warning
 from .models import Paper, Site, paper_order
-from .pages import NO_BASE_URL, Page, PlanMemo, plan
-from .render import RenderCache, render_all
-from .theme import Theme, load_theme
 from .writer import Output, WriteReport, check_output_dir
+
+# Jinja and what uses it (pages, render, theme: ~60 ms of imports) are imported when first
+# needed, by the build process while its workers parse the papers (see _load_site): the
+# workers are forked, and start, before.
+if TYPE_CHECKING:
+    from .pages import Page, PlanMemo
+    from .render import RenderCache
+    from .theme import Theme
 
 
 @dataclass
@@ -70,8 +75,8 @@ class Builder:
         self.themes_dir = Path(themes_dir) if themes_dir else self.content_dir.resolve().parent / "themes"
         self.base_url = base_url
         self.strict = strict
-        self.cache = RenderCache()
-        self.plan_memo = PlanMemo()
+        self._cache: RenderCache | None = None
+        self._plan_memo: PlanMemo | None = None
         self.theme: Theme | None = None
         self.site: Site | None = None
         # What the last rebuild read and wrote; None (or a missing key) means "read again".
@@ -86,6 +91,22 @@ class Builder:
         self._output = Output(self.output_dir)
         self._ok = False                             # did the last rebuild succeed?
         self._planned: list[Page] = []               # its pages
+
+    @property
+    def cache(self) -> RenderCache:
+        """The rendered pages' keys and list items of the last builds."""
+        if self._cache is None:
+            from .render import RenderCache
+            self._cache = RenderCache()
+        return self._cache
+
+    @property
+    def plan_memo(self) -> PlanMemo:
+        """What the last plans made, for the next one to keep."""
+        if self._plan_memo is None:
+            from .pages import PlanMemo
+            self._plan_memo = PlanMemo()
+        return self._plan_memo
 
     def rebuild(self, changed: Iterable[Path | str] | None = None) -> Report:
         """Load, validate, render and write. On any error raise SiteError and write nothing.
@@ -109,6 +130,8 @@ class Builder:
         incremental, self._ok = self._ok and changed is not None, False
         with _collector_paused():
             site, warnings = self._load_site()
+            from .pages import NO_BASE_URL, plan
+            from .render import render_all
             if not site.config.base_url:
                 warnings.append(warning(self.content_dir / C.SITE_FILE, None, "base_url",
                                         NO_BASE_URL))
@@ -202,6 +225,7 @@ class Builder:
     def _load_theme(self, name: str) -> None:
         if self.theme is None or self.theme.name != name:
             self.theme = None                        # stays None if loading fails
+            from .theme import load_theme
             self.theme = load_theme(self.themes_dir, name, _template_cache(self.content_dir))
             self._assets = None
 
@@ -295,6 +319,7 @@ class Builder:
         rebuild reuses would otherwise all be made by the first frontmatter edit (~2 s at
         10,000 papers); and set up Python-Markdown. `serve` calls it after the first build."""
         if self._ok and self._planned:
+            from . import render
             render.warm([page for page in self._planned
                          if page.template not in ("paper.html", "cite.bib")], self.theme)
         markup.prepare()     # a warm first build never imported Python-Markdown

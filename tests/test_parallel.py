@@ -246,3 +246,27 @@ def test_workers_collect_garbage_while_the_build_process_has_paused_it(forking):
 def _collector_state(_: int) -> bool:
     import gc
     return gc.isenabled()
+
+
+def test_parse_workers_start_before_jinja_is_imported(corpus, tmp_path):
+    """The build process forks the parse workers first and imports Jinja (and pages, render,
+    theme) while they parse: the workers have none of it."""
+    shutil.copytree(corpus, tmp_path / "content")
+    code = ("import sys\n"
+            "from scholarsite import content, parallel\n"
+            "from scholarsite.cli import main\n"
+            "content.PARALLEL_PARSE_MIN = 2\n"
+            "def record(path):\n"
+            "    print('worker has jinja2:', 'jinja2' in sys.modules, flush=True)\n"
+            "    return parse(path)\n"
+            "parse, content._read_and_parse = content._read_and_parse, record\n"
+            f"rc = main(['build', '--content', {str(tmp_path / 'content')!r}, "
+            f"'--output', {str(tmp_path / 'site')!r}, '--themes', {str(THEMES)!r}])\n"
+            "print('build process has jinja2:', 'jinja2' in sys.modules, rc)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={"PATH": "/usr/bin:/bin", "SCHOLARSITE_WORKERS": "2"}
+                         ).stdout.splitlines()
+    workers = [line for line in out if line.startswith("worker")]
+    assert len(workers) == PAPERS
+    assert set(workers) == {"worker has jinja2: False"}
+    assert out[-1] == "build process has jinja2: True 0"

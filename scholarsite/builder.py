@@ -260,9 +260,11 @@ class Builder:
         rels = self._rels
         missing = [rel for rel in rels if rel not in self._sources]   # in one batch: cache, workers
         full = len(missing) == len(rels)
+        # str(self.content_dir / rel) of each, without making 10,000 Path objects here.
         # While worker processes parse, this one compiles the theme's templates, which the
         # render workers then inherit (each compiled its own partials before).
-        loaded = C.load_papers([self.content_dir / rel for rel in missing],
+        folder = os.fspath(self.content_dir / C.PAPERS_DIR)
+        loaded = C.load_papers([folder + rel[len(C.PAPERS_DIR):] for rel in missing],
                                complete=full, save=full, background=True,
                                meanwhile=lambda: config is not None and self._prepare_theme(config.theme))
         for rel, result in zip(missing, loaded):

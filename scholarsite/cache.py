@@ -63,13 +63,14 @@ class PaperCache:
         return self.folder / f"papers-{index:x}.pickle"
 
     @staticmethod
-    def key(path: Path) -> str | None:
+    def key(path: Path | str) -> str | None:
         """The hash of a paper file's name and bytes, or None when it cannot be read."""
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as file:
+                data = file.read()
         except OSError:
             return None
-        return PaperCache.key_of(path.name, data)
+        return PaperCache.key_of(os.path.basename(path), data)
 
     @staticmethod
     def key_of(name: str, data: bytes) -> str:
@@ -87,7 +88,7 @@ class PaperCache:
     def __contains__(self, key: str) -> bool:
         return key in self.shards[int(key[0], 16)]
 
-    def get(self, key: str, path: Path) -> tuple[Paper | None, list[Problem]] | None:
+    def get(self, key: str, path: Path | str) -> tuple[Paper | None, list[Problem]] | None:
         """The cached result of `load_paper(path)` for a file whose bytes hash to `key`."""
         entry = self.shards[int(key[0], 16)].get(key)
         if entry is None:
@@ -102,7 +103,7 @@ class PaperCache:
         return paper, [Problem(shown, line, field, message, severity)
                        for line, field, message, severity in entry.problems]
 
-    def put(self, key: str, path: Path, paper: Paper | None, problems: list[Problem]) -> None:
+    def put(self, key: str, path: Path | str, paper: Paper | None, problems: list[Problem]) -> None:
         """Remember a parse. Problems about another file (none today) make it uncacheable."""
         shown = display_path(path) if problems else ""
         if any(p.path != shown for p in problems):

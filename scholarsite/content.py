@@ -178,7 +178,7 @@ def parse_profile(path: Path) -> tuple[Profile | None, list[Problem]]:
         fingerprint=_fingerprint(doc.header_text, doc.body)), problems
 
 
-def load_papers(paths: list[Path], complete: bool = False, save: bool = True,
+def load_papers(paths: list[Path | str], complete: bool = False, save: bool = True,
                 background: bool = False, meanwhile: Callable[[], object] | None = None
                 ) -> list[tuple[Paper | None, list[Problem]]]:
     """`load_paper` for many files at once: the papers the persistent cache does not hold are
@@ -186,38 +186,44 @@ def load_papers(paths: list[Path], complete: bool = False, save: bool = True,
     false: the caller saves it later; with `background`, the caller calls cache.wait() before
     it ends: see PaperCache.save). `complete`: these are all the papers, so cache entries of
     other (deleted or edited) papers are dropped. `meanwhile()` is called once, while worker
-    processes parse (if any do)."""
-    paths = [Path(p) for p in paths]
-    cache = paper_cache.for_paper(paths[0]) if paths else None
+    processes parse (if any do).
+
+    `paths` may be strings (str(path) of each file's Path): they are made Path objects only
+    where a paper is parsed, by the workers, rather than 10,000 of them here while no worker
+    has started (~30 ms)."""
+    cache = paper_cache.for_paper(Path(paths[0])) if paths else None
     if cache is None:
         if meanwhile is not None:
             meanwhile()
-        return [load_paper(path) for path in paths]
+        return [load_paper(Path(path)) for path in paths]
     if not cache.holds_papers():   # nothing to look up: each file is hashed when it is parsed
         keys: list[str | None] = [None] * len(paths)
         new = paths
     else:
         keys = [cache.key(path) for path in paths]
         new = [path for key, path in zip(keys, paths) if key is not None and key not in cache]
-    parsed = dict(zip(new, map_ordered(_read_and_parse, new, PARALLEL_PARSE_MIN,
-                                       meanwhile=meanwhile)))
+    parsed = map_ordered(_read_and_parse, new, PARALLEL_PARSE_MIN, meanwhile=meanwhile)
     cache.misses += len(parsed)
-    for path, (key, (paper, problems)) in parsed.items():
+    for path, (key, (paper, problems)) in zip(new, parsed):
         if key is not None:   # the hash of the very bytes that were parsed
             cache.put(key, path, paper, problems)
-    results = []
-    for key, path in zip(keys, paths):
-        fresh = parsed.get(path)
-        result = fresh[1] if fresh else cache.get(key, path) if key is not None else None
-        results.append(result or load_paper(path))
+    if new is paths:          # all parsed (a first build)
+        results = [result for _, result in parsed]
+    else:
+        fresh = {path: result for path, (_, result) in zip(new, parsed)}
+        results = []
+        for key, path in zip(keys, paths):
+            result = fresh.get(path) or (cache.get(key, path) if key is not None else None)
+            results.append(result or load_paper(Path(path)))
     if save:
         cache.save(prune=complete, background=background)
     return results
 
 
-def _read_and_parse(path: Path) -> tuple[str | None, tuple[Paper | None, list[Problem]]]:
+def _read_and_parse(path: Path | str) -> tuple[str | None, tuple[Paper | None, list[Problem]]]:
     """(cache key of the bytes read, parse_paper of them); the key is None when the file
     cannot be read (parse_paper then reports it as it would)."""
+    path = Path(path)
     try:
         data = path.read_bytes()
     except OSError:

@@ -18,7 +18,8 @@ from .markup import INLINE_MATH
 from .metadata import arxiv_id, doi, venue_kind
 from .models import Paper
 
-__all__ = ["MONTHS", "arxiv_id", "assign_keys", "base_key", "entry", "escape", "protect_capitals"]
+__all__ = ["MONTHS", "arxiv_id", "assign_keys", "base_key", "entry", "escape", "key_base",
+           "protect_capitals"]
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 # Characters BibTeX or LaTeX treat specially outside math, and how to write them literally.
@@ -54,9 +55,16 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 
 
 def base_key(paper: Paper) -> str:
-    """surname + year + first significant title word, e.g. lu2022prompt."""
-    name = _NOT_KEY_CHAR.sub("", ascii_fold(surname(paper.authors[0]) if paper.authors else "").lower())
-    title = ascii_fold(INLINE_MATH.sub(" ", paper.title) if "$" in paper.title else paper.title)
+    """surname + year + first significant title word, e.g. lu2022prompt: `key_base` of the
+    paper, which parsing it worked out (in the parse workers of a large build, not while the
+    pages are planned)."""
+    return paper.bib_base or key_base(paper.authors, paper.title, paper.year)
+
+
+def key_base(authors: tuple[str, ...] | list[str], title: str, year: int) -> str:
+    """The base key of a paper with these authors, title and year."""
+    name = _NOT_KEY_CHAR.sub("", ascii_fold(surname(authors[0]) if authors else "").lower())
+    title = ascii_fold(INLINE_MATH.sub(" ", title) if "$" in title else title)
     if "\\" in title:
         title = _COMMAND.sub(" ", title)
     first = None          # the words are looked at only up to the first significant one
@@ -67,7 +75,7 @@ def base_key(paper: Paper) -> str:
         first = first or word
     else:
         word = first or "paper"
-    return (name or "anonymous") + str(paper.year) + word.lower()
+    return (name or "anonymous") + str(year) + word.lower()
 
 
 def assign_keys(papers: list[Paper], base: Callable[[Paper], str] = base_key) -> dict[str, str]:

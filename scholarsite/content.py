@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from . import cache as paper_cache
 from . import fields as F
+from .bibtex import key_base
 from .errors import Problem, SiteError, problem, warning
 from .frontmatter_yaml import Document, parse_yaml, read_document, read_text
 from .markup import inline_html, to_html
@@ -288,4 +289,5 @@ def parse_paper(path: Path, data: bytes | None = None) -> tuple[Paper | None, li
         tags=tuple(map(intern, values.get("tags") or ())),
         extra=extra, lines=doc.lines, abstract_md=doc.body, abstract_html=abstract_html,
         title_html=title_html, fingerprint=_fingerprint(slug, doc.header_text, doc.body),
-        meta_fingerprint=_fingerprint(slug, doc.header_text)), problems
+        meta_fingerprint=_fingerprint(slug, doc.header_text),
+        bib_base=key_base(values["authors"], values["title"], values["date"].year)), problems

@@ -67,6 +67,8 @@ class Paper:
     # the listings.
     fingerprint: str = ""
     meta_fingerprint: str = ""
+    # bibtex.key_base of the authors, title and year, e.g. "lu2022prompt"; "" when not made.
+    bib_base: str = ""
 
     @property
     def year(self) -> int:

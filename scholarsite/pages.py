@@ -247,7 +247,10 @@ class PlanMemo:
             self.bibtex.pop(old, None)
 
     def base_key(self, paper: Paper) -> str:
-        """bibtex.base_key, remembered by the paper's frontmatter."""
+        """bibtex.base_key: the paper's own (made when it was parsed), or else made here and
+        remembered by the paper's frontmatter."""
+        if paper.bib_base:
+            return paper.bib_base
         k = (paper.slug, paper.meta_fingerprint)
         if k not in self.base_keys:
             self.base_keys[k] = base_key(paper)

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from bibtexparser import middlewares
 
 from scholarsite.bibtex import assign_keys, entry
 from scholarsite.builder import build
+from scholarsite.content import parse_paper
 from scholarsite.categories import ARXIV_CATEGORIES, arxiv_class, code_from_arxiv
 from scholarsite.markup import first_sentence, plain_text
 from scholarsite.metadata import venue_kind
@@ -479,6 +481,21 @@ def test_bibtex_keys_are_unique_and_older_papers_keep_theirs() -> None:
     assert assign_keys(papers) == {"s0": "lu2022prompt", "s1": "lu2022promptb",
                                    "s2": "lu2022promptc", "other": "lu2022means"}
     assert assign_keys(papers[:1]) == {"s0": "lu2022prompt"}
+
+
+def test_parsing_a_paper_works_out_its_bibtex_base_key(tmp_path: Path) -> None:
+    """parse_paper stores bibtex.key_base on the paper (made by the parse workers of a large
+    build, and cached), and the keys are those of a paper made without it."""
+    papers_dir = tmp_path / "papers"
+    papers_dir.mkdir()
+    source = papers_dir / "k-means.md"
+    source.write_text('---\ntitle: "A $k$-means of \\\\emph{Everything}"\nauthors: ["Lu, Yuning", '
+                      'B. Other]\ndate: 2022-03-01\ncategory: LG\n---\nText.\n', encoding="utf-8")
+    parsed, problems = parse_paper(source)
+    assert problems == [] and parsed is not None
+    assert parsed.bib_base == "lu2022means"
+    unmade = replace(parsed, bib_base="")
+    assert assign_keys([parsed]) == assign_keys([unmade]) == {"k-means": "lu2022means"}
 
 
 def test_arxiv_class_inverts_code_from_arxiv() -> None:

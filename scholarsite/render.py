@@ -240,7 +240,19 @@ def _render_page(page: Page) -> tuple[bytes | None, bytes | str | None] | Proble
     page (a listing of thousands of papers) is written where it was rendered rather than
     sent through a pipe, which would hold it twice in memory."""
     try:
-        data = _get_template(page.template).render(page.context_dict()).encode("utf-8")
+        template = _get_template(page.template)
+        name = getattr(template, "single_name", None)   # (plain Jinja's templates: none)
+        if name is None:
+            data = template.render(page.context_dict()).encode("utf-8")
+        else:
+            # What such a template renders to, without a render: a cite.bib page is then
+            # its context and a str() (~25 us a page -> ~10).
+            context = vars(page.make_context())
+            value = context.get(name, context)
+            if value is context or isinstance(value, jinja2.Undefined):   # a global's, or
+                data = template.render(dict(context)).encode("utf-8")     # undefined: render
+            else:
+                data = str(value).encode("utf-8")
         if len(data) > WRITE_WHERE_RENDERED:
             return _output.stage(page.output, data)
         return (None if _output.fresh else digest_of(data)), data   # see Output.stage

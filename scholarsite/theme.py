@@ -309,6 +309,9 @@ class _Template(jinja2.Template):
     # overrides, partials/extend_*.html), which an include then yields without a context:
     # set from the compiled module, see _CodeGenerator.visit_Template.
     static_text: str | None = None
+    # The variable a template shows, when its whole text is one `{{ name }}` that is output as
+    # str(value) (no autoescaping: cite.bib's `{{ bibtex }}`): see render._render_page.
+    single_name: str | None = None
 
     def new_context(self, vars=None, shared=False, locals=None):
         # jinja2.runtime.new_context, in one call (an include makes one: 9 a paper page).
@@ -352,6 +355,7 @@ class _Template(jinja2.Template):
         if _escape_inner is not None and namespace.get("escape") is markupsafe.escape:
             namespace["escape"] = _escape_text
         template.static_text = namespace.get("static_text")
+        template.single_name = namespace.get("single_name")
         return template
 
 
@@ -377,6 +381,11 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
                for n in node.body):
             text = "".join(c.data for n in node.body for c in n.nodes)
             self.writeline(f"static_text = {text!r}")
+        elif (len(node.body) == 1 and type(node.body[0]) is nodes.Output
+              and len(node.body[0].nodes) == 1 and type(node.body[0].nodes[0]) is nodes.Name
+              and self.environment.finalize is None
+              and not nodes.EvalContext(self.environment, self.name).autoescape):
+            self.writeline(f"single_name = {node.body[0].nodes[0].name!r}")
 
     def visit_Include(self, node: nodes.Include, frame) -> None:
         if (node.ignore_missing or not node.with_context or frame.buffer is not None

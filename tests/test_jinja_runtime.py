@@ -235,3 +235,40 @@ def test_templates_of_text_alone_are_included_as_their_text():
     assert env.get_template("macros.html").static_text is None     # a macro: not text alone
     theme = theme_module.load_theme(THEMES, "default").env
     assert theme.get_template("partials/extend_head.html").static_text == ""
+
+
+def test_a_template_of_one_variable_is_its_value_without_a_render(monkeypatch):
+    """cite.bib (`{{ bibtex }}`) is shown without Jinja's render (render._render_page): the
+    same text for any value, a global's value, and the same error for an undefined name."""
+    from types import SimpleNamespace
+
+    from scholarsite import render
+    from scholarsite.errors import Problem
+    from scholarsite.pages import Page
+
+    sources = {"a.bib": "{{ bibtex }}", "b.html": "{{ bibtex }}", "c.bib": "{{ bibtex }}\n",
+               "d.bib": "{{ x.y }}", "e.bib": "{{ g }}", "f.bib": "{% if 1 %}{{ bibtex }}{% endif %}"}
+    env = theme_module._Environment(loader=jinja2.DictLoader(sources), keep_trailing_newline=True,
+                                    autoescape=jinja2.select_autoescape(["html"]),
+                                    undefined=jinja2.StrictUndefined)
+    env.globals["g"] = "from the globals"
+    assert {name: env.get_template(name).single_name for name in sources} == {
+        "a.bib": "bibtex", "b.html": None, "c.bib": None, "d.bib": None, "e.bib": "g",
+        "f.bib": None}
+    assert theme_module.load_theme(THEMES, "default").env.get_template("cite.bib").single_name \
+        == "bibtex"
+    monkeypatch.setattr(render, "_theme", SimpleNamespace(env=env, name="t", dirs=[]))
+    monkeypatch.setattr(render, "_output", SimpleNamespace(fresh=True))
+
+    def shown(template: str, **context) -> bytes | Problem:
+        result = render._render_page(Page("x/cite.bib", template, "key",
+                                          lambda: SimpleNamespace(**context)))
+        return result if isinstance(result, Problem) else result[1]
+
+    for value in ["@article{k,\n  title = {A & <B>}}\n", "é ü", 42, None, markupsafe.Markup("<b>")]:
+        assert shown("a.bib", bibtex=value) == env.get_template("a.bib").render(
+            bibtex=value).encode(), value
+    assert shown("e.bib") == b"from the globals"
+    assert shown("e.bib", g="the page's") == b"the page's"
+    undefined = shown("a.bib")
+    assert isinstance(undefined, Problem) and "'bibtex' is undefined" in undefined.message

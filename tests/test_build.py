@@ -289,6 +289,21 @@ def test_every_successful_build_stamps_the_mark_even_when_no_page_changed(sample
     assert mark.stat().st_mtime > 1_000_000_000
 
 
+def test_a_one_shot_build_freezes_what_it_read_and_planned(sample_root):
+    """The command line's build (one_shot) freezes the objects it made while the collector
+    was paused, so that no collection walks them again; other builds (tests, serve) do not."""
+    import gc
+    frozen = gc.get_freeze_count()
+    try:
+        build(sample_root / "content", sample_root / "site")
+        assert gc.get_freeze_count() == frozen
+        build(sample_root / "content", sample_root / "site", one_shot=True)
+        assert gc.get_freeze_count() > frozen + 1000
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+
+
 def test_the_garbage_collector_is_on_again_after_a_build_and_a_failed_one(sample_root):
     """The build pauses it while it reads and plans the site (builder._collector_paused)."""
     import gc

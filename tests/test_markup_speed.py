@@ -195,6 +195,25 @@ def test_the_fast_path_is_taken_for_plain_abstracts_and_math():
         "<p>A <strong>bold</strong> word</p>")
 
 
+def test_paragraphs_of_text_alone_are_what_nh3_gives_back():
+    """to_html returns them without sanitizing: any printable character but the syntax ones,
+    quotes, apostrophes, accents, other scripts, symbols and emoji included."""
+    rng = random.Random(2)
+    alphabet = [chr(c) for c in range(0x20, 0x3000) if chr(c).isprintable()
+                and chr(c) not in markup._INLINE_SYNTAX] + ["😀", "𝔸", "\ufb01", "\uff01"]
+    checked = 0
+    for _ in range(2000):
+        paragraphs = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40)))
+                      for _ in range(rng.randint(1, 3))]
+        text = "\n\n".join("A " + p.strip(" ") for p in paragraphs)
+        body = plain_paragraphs(markup.latex_text_to_markdown(text), "p.md", "abstract", 1, [])
+        if body is None:
+            continue
+        checked += 1
+        assert current_html(text) == (body, []) == reference_html(text), repr(text)
+    assert checked > 1000
+
+
 def test_the_fast_path_reports_math_problems_like_markdown():
     text = "bad $x^$ here and $\\foo{x}$\n\nthen $y$"
     assert plain_paragraphs(text, "p.md", "abstract", 1, []) is not None

@@ -165,7 +165,10 @@ def _meta_fingerprints(papers: tuple[Paper, ...]) -> list[str]:
 
 def _hash(*parts: Any) -> str:
     """A short stable hash of the parts' text (one update: listings hash 10,000 parts)."""
-    text = "\x00".join(map(str, parts)) + "\x00"
+    return _digest("\x00".join(map(str, parts)) + "\x00")
+
+
+def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
@@ -386,6 +389,9 @@ def plan(site: Site, theme: Theme, build_date: dt.date, memo: PlanMemo | None = 
 
     templates = (common, theme.template_fingerprint("paper.html"),
                  theme.template_fingerprint("cite.bib"))
+    # key("paper.html", ...) and key("cite.bib", ...) of pair(), as one f-string each (20,000
+    # pages are keyed while no worker runs): the same text _hash joins, so the same keys.
+    paper_head, cite_head = (f"{common}\x00{fingerprint}\x00" for fingerprint in templates[1:])
 
     def pair(cat: Category, i: int) -> tuple[tuple[Any, ...], Page, Page, str]:
         """The paper page and cite.bib of the i-th paper of a category (newest first)."""
@@ -401,13 +407,15 @@ def plan(site: Site, theme: Theme, build_date: dt.date, memo: PlanMemo | None = 
         if previous is not None and previous[0] == depends:
             return previous
         # The BibTeX depends on the frontmatter only; the page on the whole file.
-        bib_version = f"{paper.slug} {paper.meta_fingerprint} {bib_key} {setting}"
-        version = f"{paper.slug} {paper.fingerprint} {bib_key} {cat.name} {setting}"
-        page = Page(f"{paper.url}index.html", "paper.html",
-                    key("paper.html", version, len(ps), newer and newer.meta_fingerprint,
-                        older and older.meta_fingerprint),
+        slug = paper.slug
+        bib_version = f"{slug} {paper.meta_fingerprint} {bib_key} {setting}"
+        version = f"{slug} {paper.fingerprint} {bib_key} {cat.name} {setting}"
+        page_key = (f"{paper_head}{version}\x00{len(ps)}\x00{newer and newer.meta_fingerprint}"
+                    f"\x00{older and older.meta_fingerprint}\x00")
+        url = paper.url
+        page = Page(f"{url}index.html", "paper.html", _digest(page_key),
                     partial(paper_page, paper, cat, newer, older, bib_version))
-        cite = Page(f"{paper.url}cite.bib", "cite.bib", key("cite.bib", bib_version),
+        cite = Page(f"{url}cite.bib", "cite.bib", _digest(f"{cite_head}{bib_version}\x00"),
                     partial(cite_bib, paper, bib_version))
         return depends, page, cite, bib_version
 

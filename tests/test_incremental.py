@@ -272,3 +272,34 @@ def test_pages_rendered_again_are_compared_with_their_files(sample_root):
     assert report.rendered >= 2
     assert report.changed == ["papers/deep-sets/index.html"]
     assert page.read_bytes() == right
+
+
+def test_paper_pages_are_keyed_by_what_they_show(sample_root):
+    """plan() writes the key of each paper page and cite.bib as one string; it is _hash of
+    the parts the page shows, as every other page's key (a wrong part would keep a page that
+    changed, or render again one that did not)."""
+    from scholarsite import pages as P
+    from scholarsite.builder import build_date
+    from scholarsite.content import load_site
+    from scholarsite.theme import load_theme
+    site, _ = load_site(sample_root / "content")
+    theme = load_theme(sample_root / "themes", site.config.theme)
+    memo = P.PlanMemo()
+    P.plan(site, theme, build_date(), memo)
+    setting = P._hash(site.config, site.profile.fingerprint)
+    paper_fp, cite_fp = (theme.template_fingerprint(t) for t in ("paper.html", "cite.bib"))
+    checked = 0
+    for cat in site.by_category:
+        ps = cat.papers
+        for i, paper in enumerate(ps):
+            newer = ps[i - 1] if i > 0 else None
+            older = ps[i + 1] if i + 1 < len(ps) else None
+            _, page, cite, bib_version = memo.paper_pages[paper.slug]
+            bib_key = memo.bib_keys[1][paper.slug]
+            version = f"{paper.slug} {paper.fingerprint} {bib_key} {cat.name} {setting}"
+            assert page.key == P._hash(memo.common, paper_fp, version, len(ps),
+                                       newer and newer.meta_fingerprint,
+                                       older and older.meta_fingerprint)
+            assert cite.key == P._hash(memo.common, cite_fp, bib_version)
+            checked += 1
+    assert checked == len(site.papers) >= 5

@@ -387,6 +387,34 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
               and not nodes.EvalContext(self.environment, self.name).autoescape):
             self.writeline(f"single_name = {node.body[0].nodes[0].name!r}")
 
+    def visit_CallBlock(self, node: nodes.CallBlock, frame) -> None:
+        # `{% cache %}` (FragmentCache): its key looked up first, and the body made into a
+        # caller macro only when the key is new. Jinja makes the macro and calls the tag each
+        # time (~5 us, three times a paper page: the navigation, the footer, the copy buttons).
+        call = node.call
+        if not (type(call) is nodes.Call and type(call.node) is nodes.ExtensionAttribute
+                and call.node.identifier == FragmentCache.identifier
+                and call.node.name == "_cached" and len(call.args) == 1 and not call.kwargs
+                and call.dyn_args is None and call.dyn_kwargs is None
+                and not self.environment.is_async):
+            super().visit_CallBlock(node, frame)
+            return
+        key, html = self.temporary_identifier(), self.temporary_identifier()
+        tag = f"environment.extensions[{FragmentCache.identifier!r}]"
+        self.writeline(f"{key} = ", node)
+        self.visit(call.args[0], frame)
+        self.writeline(f"{html} = {tag}._hit({key})")
+        self.writeline(f"if {html} is None:")
+        self.indent()
+        call_frame, macro_ref = self.macro_body(node, frame)
+        self.writeline("caller = ")
+        self.macro_def(macro_ref, call_frame)
+        self.writeline(f"{html} = {tag}._cached({key}, caller)")
+        self.outdent()
+        self.start_write(frame, node)
+        self.write(html)
+        self.end_write(frame)
+
     def visit_Include(self, node: nodes.Include, frame) -> None:
         if (node.ignore_missing or not node.with_context or frame.buffer is not None
                 or self.environment.is_async):
@@ -462,6 +490,16 @@ class FragmentCache(jinja2.ext.Extension):
         body = parser.parse_statements(("name:endcache",), drop_needle=True)
         call = self.call_method("_cached", [nodes.Tuple(keys, "load")])
         return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
+
+    def _hit(self, key: tuple) -> Markup | None:
+        """The fragment of `key`, or None: not made yet, a key `_cached` will refuse, or the
+        check mode, where every reuse goes through `_cached` to be compared."""
+        if _CHECK_FRAGMENTS:
+            return None
+        try:
+            return self.environment.fragment_cache.get(key)  # type: ignore[attr-defined]
+        except TypeError:
+            return None
 
     def _cached(self, key: tuple, caller: Callable[[], str]) -> Markup:
         cache = self.environment.fragment_cache  # type: ignore[attr-defined]

@@ -45,6 +45,21 @@ def test_a_fragment_without_keys_is_the_same_for_the_whole_build(env):
     assert tpl.render(y=2) == "2"
 
 
+def test_a_fragment_inside_a_macro_a_set_block_and_a_loop_is_reused(env):
+    """The tag's own compiled code (theme._CodeGenerator.visit_CallBlock) where output goes to
+    a buffer rather than straight out, and its body's macro is made only for a new key."""
+    source = ("{% macro m(v) %}[{% cache v %}{{ v }}{{ n }}{% endcache %}]{% endmacro %}"
+              "{% set s %}{% cache %}<i>{{ n }}</i>{% endcache %}{% endset %}"
+              "{% for v in [1, 2, 1] %}{{ m(v) }}{% endfor %}{{ s }}")
+    plain = jinja2.Environment(extensions=[theme_module.FragmentCache], autoescape=True)
+    for environment in (env, plain):
+        tpl = environment.from_string(source)
+        assert tpl.render(n="&") == "[1&amp;][2&amp;][1&amp;]<i>&amp;</i>"
+        assert tpl.render(n="b") == "[1&amp;][2&amp;][1&amp;]<i>&amp;</i>"
+    code = env.compile("{% cache x %}{{ y }}{% endcache %}", raw=True)
+    assert code.index("._hit(") < code.index("def macro(") < code.index("._cached(")
+
+
 def test_unhashable_keys_are_a_clear_error(env):
     tpl = env.from_string("{% cache d %}x{% endcache %}")
     with pytest.raises(jinja2.TemplateRuntimeError, match="keys must be text, numbers or None, found"):

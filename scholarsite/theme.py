@@ -461,6 +461,81 @@ class _Environment(jinja2.Environment):
             return found
         return super().get_template(name, parent, globals)
 
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        template = super()._parse(source, name, filename)
+        if name is not None and self.loader is not None and not self.is_async:
+            _inline_includes(self, template, name, (name,))
+        return template
+
+
+# An include written into the template that includes it, in a scope of its own (`{% with %}`'s
+# node), when the two cannot differ: the included template is named by a constant, with
+# context, autoescaped alike, holds only output, conditions, loops, `{% cache %}` and
+# includes written in too, reads no name the includer sets anywhere (so each name it reads
+# is the page's, as through the include's copy of the context) and none of the names that
+# mean something else in another template. An include costs a context and a generator (~9
+# thousand instructions; eight a paper page). What stays a runtime include is unchanged.
+# _StampedBytecodeCache keys compiled templates by every template's source, as a template
+# now holds its partials' code.
+_INLINE_STATEMENTS = (nodes.Output, nodes.If, nodes.For, nodes.CallBlock, nodes.Scope)
+_NAMES_OF_ELSEWHERE = frozenset({"self", "super", "caller", "varargs", "kwargs", "loop"})
+
+
+def _inline_includes(env: jinja2.Environment, node: nodes.Node, name: str,
+                     chain: tuple[str, ...]) -> None:
+    """Replace the includes of `node` (a parsed template named `name`) that can be written
+    in; `chain`: the templates being written into each other, to stop at a cycle."""
+    if any(node.find_all((nodes.EvalContextModifier,))):   # {% autoescape %} blocks: leave
+        return
+    stored = {n.name for n in node.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    stored |= {m.name for m in node.find_all(nodes.Macro)}
+    stored |= {i.target for i in node.find_all(nodes.Import)}
+    for imported in node.find_all(nodes.FromImport):
+        stored |= {n[1] if isinstance(n, tuple) else n for n in imported.names}
+    _write_in(env, node, name, chain, stored)
+
+
+def _write_in(env: jinja2.Environment, node: nodes.Node, name: str, chain: tuple[str, ...],
+              stored: set[str]) -> None:
+    for field in node.fields:
+        value = getattr(node, field, None)
+        children = value if isinstance(value, list) else [value]
+        for i, child in enumerate(children):
+            if type(child) is nodes.Include:
+                body = _partial_body(env, child, name, chain, stored)
+                if body is not None:
+                    value[i] = nodes.Scope(body, lineno=child.lineno)
+                    continue
+            if isinstance(child, nodes.Node):
+                _write_in(env, child, name, chain, stored)
+
+
+def _partial_body(env: jinja2.Environment, include: nodes.Include, name: str,
+                  chain: tuple[str, ...], stored: set[str]) -> list[nodes.Node] | None:
+    """The statements of the template `include` includes, when it can be written in."""
+    target = include.template
+    if (type(target) is not nodes.Const or type(target.value) is not str
+            or not include.with_context or include.ignore_missing or target.value in chain):
+        return None
+    partial = target.value
+    autoescape = env.autoescape
+    if callable(autoescape) and autoescape(partial) != autoescape(name):
+        return None
+    try:
+        source, filename, _ = env.loader.get_source(env, partial)   # type: ignore[union-attr]
+        parsed = jinja2.Environment._parse(env, source, partial, filename)
+    except (jinja2.TemplateError, OSError, UnicodeError):
+        return None           # left to the include, which reports it when it renders
+    _inline_includes(env, parsed, partial, chain + (partial,))
+    if any(type(n) not in _INLINE_STATEMENTS for n in parsed.find_all(nodes.Stmt)):
+        return None
+    if any(type(n) is nodes.Include for n in parsed.find_all(nodes.Include)):
+        return None
+    names = {n.name for n in parsed.find_all(nodes.Name)}
+    if names & stored or names & _NAMES_OF_ELSEWHERE:
+        return None
+    return parsed.body
+
 
 class FragmentCache(jinja2.ext.Extension):
     """`{% cache key, ... %}...{% endcache %}`: the body is rendered once per build for each
@@ -548,6 +623,26 @@ class _StampedBytecodeCache(jinja2.FileSystemBytecodeCache):
 
     def get_cache_key(self, name: str, filename: str | None = None) -> str:
         return super().get_cache_key(f"{self.stamp} {name}", filename)
+
+    def get_bucket(self, environment: jinja2.Environment, name: str, filename: str | None,
+                   source: str) -> jinja2.bccache.Bucket:
+        # A template holds the code of the partials written into it (_inline_includes): its
+        # compiled code is checked against every template of the theme, not its own source.
+        return super().get_bucket(environment, name, filename,
+                                  f"{_theme_sources_digest(environment)}\x00{source}")
+
+
+def _theme_sources_digest(env: jinja2.Environment) -> str:
+    """A hash of the source of every template `env` can load, made once per environment (its
+    templates are read once: auto_reload is off, and `serve` loads the theme again when a
+    template changes)."""
+    digest = getattr(env, "_sources_digest", None)
+    if digest is None:
+        h = hashlib.blake2b(digest_size=16)
+        for name in sorted(env.list_templates()):
+            h.update(f"{name}\x00{env.loader.get_source(env, name)[0]}\x00".encode())  # type: ignore[union-attr]
+        digest = env._sources_digest = h.hexdigest()  # type: ignore[attr-defined]
+    return digest
 
 
 # Filters the templates use. They are small and named for what they show.

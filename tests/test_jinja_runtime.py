@@ -3,6 +3,7 @@ renders exactly what plain Jinja renders: whole sites, byte for byte, and templa
 that reach every path it changes."""
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -132,6 +133,17 @@ SNIPPETS = {
     "include text only": "{% include 'static.html' %}|{% include 'comment.html' %}|"
                          "{% for i in range(2) %}{% include 'static.html' %}{% endfor %}"
                          "{% macro m() %}{% include 'static.html' %}{% endmacro %}{{ m() }}",
+    # Includes that theme.py writes into the includer, and those it must leave as includes.
+    "include written in": "{% include 'uses_x.html' %}{% include 'nested.html' %}"
+                          "{% include 'own_loop.html' %}{% if text %}{% include 'uses_x.html' %}"
+                          "{% endif %}{% macro m() %}{% include 'uses_x.html' %}{% endmacro %}"
+                          "{{ m() }}",
+    "include of a name set later": "{% include 'uses_x.html' %}{% set x = 2 %}{{ x }}",
+    "include of a loop's name": "{% for x in [1, 2] %}{% include 'uses_x.html' %}{% endfor %}",
+    "include beside a loop": "{% for i in [1] %}{{ i }}{% endfor %}{% include 'own_loop.html' %}",
+    "include that sets": "{% include 'sets.html' %}{{ y is defined }}",
+    "include that reads loop": "{% for i in [1, 2] %}{% include 'loop_user.html' %}{% endfor %}"
+                               "{% include 'loop_user.html' %}",
 }
 
 TEMPLATES = {
@@ -144,6 +156,11 @@ TEMPLATES = {
                    "{{ super() }}]{% endblock %}",
     "static.html": "<b>only text</b> & more\n",
     "comment.html": "{# a hook for child themes #}",
+    "uses_x.html": "<x>{{ x }}</x>",
+    "own_loop.html": "{% for i in [7, 8] %}{{ i }}{% endfor %}{{ text }}",
+    "sets.html": "{% set y = 5 %}{{ y }}{{ text }}",
+    "loop_user.html": "{{ loop.index if loop is defined else '-' }}",
+    "nested.html": "[{% include 'uses_x.html' %}|{% include 'static.html' %}]",
 }
 
 
@@ -159,7 +176,8 @@ def environment(kind: type[jinja2.Environment]) -> jinja2.Environment:
 @pytest.mark.parametrize("name", sorted(SNIPPETS))
 def test_snippets_render_as_with_plain_jinja(name):
     values = dict(text="<a & 'b'>", safe=markupsafe.Markup("<em>ok</em>"), number=4.5,
-                  html=Html(), none=None, tpl="greeting.html", tpls=["missing.html", "item.html"])
+                  html=Html(), none=None, tpl="greeting.html", tpls=["missing.html", "item.html"],
+                  x="<x & y>")
     ours = environment(theme_module._Environment).get_template(name).render(values)
     theirs = environment(jinja2.Environment).get_template(name).render(values)
     assert ours == theirs
@@ -222,8 +240,51 @@ def test_the_theme_compiles_to_one_yield_per_include_and_parent_template():
         assert "for event in" not in code and "yield from parent_template" not in code, name
     paper = env.compile(env.loader.get_source(env, "paper.html")[0], "paper.html", raw=True)
     assert "yield concat(parent_template.root_render_func(context))" in paper
-    assert "concat(template.root_render_func(template.new_context(" in paper
-    assert "yield template.static_text if template.static_text is not None else" in paper
+    base = env.compile(env.loader.get_source(env, "base.html")[0], "base.html", raw=True)
+    assert "concat(template.root_render_func(template.new_context(" in base   # nav.html
+    assert "yield template.static_text if template.static_text is not None else" in base
+
+
+def test_includes_are_written_in_only_where_nothing_can_differ():
+    env = environment(theme_module._Environment)
+
+    def included(name: str) -> list[str]:
+        code = env.compile(SNIPPETS[name], name, name, raw=True)
+        return re.findall(r"(?m)^ *template = environment\.get_template\('([^']+)'", code)
+
+    assert included("include written in") == []
+    assert included("include of a name set later") == ["uses_x.html"]
+    assert included("include of a loop's name") == ["uses_x.html"]
+    assert included("include beside a loop") == ["own_loop.html"]
+    assert included("include that sets") == ["sets.html"]
+    assert included("include that reads loop") == ["loop_user.html", "loop_user.html"]
+    assert included("include without context") == ["greeting.html"]
+
+
+def test_a_changed_partial_is_not_served_from_compiled_code_of_its_includer(tmp_path):
+    """paper.html holds authors.html's code: compiled templates kept in .cache/jinja/ are
+    keyed by every template of the theme, so a new process sees an edited partial."""
+    themes = tmp_path / "themes"
+    shutil.copytree(THEMES, themes)
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE, content)
+    build(content, tmp_path / "site", themes)
+    paper = next((tmp_path / "site" / "papers").glob("*/index.html"))
+    assert "EDITED-PARTIAL" not in paper.read_text(encoding="utf-8")
+    authors = themes / "default" / "templates" / "partials" / "authors.html"
+    authors.write_text(authors.read_text(encoding="utf-8") + "EDITED-PARTIAL", encoding="utf-8")
+    assert any((tmp_path / ".cache" / "jinja").iterdir())
+    build(content, tmp_path / "site", themes)            # a new Builder: a new environment
+    assert "EDITED-PARTIAL" in paper.read_text(encoding="utf-8")
+
+
+def test_the_theme_writes_its_simple_partials_into_the_pages():
+    """Every include of paper.html and base.html but the navigation (which imports the icons)
+    is written in; the navigation stays an include."""
+    env = theme_module.load_theme(THEMES, "default").env
+    for name, kept in (("paper.html", []), ("base.html", ["partials/nav.html"])):
+        code = env.compile(env.loader.get_source(env, name)[0], name, name, raw=True)
+        assert re.findall(r"(?m)^ *template = environment\.get_template\('([^']+)'", code) == kept
 
 
 def test_templates_of_text_alone_are_included_as_their_text():

@@ -512,7 +512,7 @@ def _write_in(env: jinja2.Environment, node: nodes.Node, name: str, chain: tuple
         value = getattr(node, field, None)
         children = value if isinstance(value, list) else [value]
         for i, child in enumerate(children):
-            if type(child) is nodes.Include:
+            if type(child) is nodes.Include and children is value:   # a statement in a list
                 body = _partial_body(env, child, name, chain, stored)
                 if body is not None:
                     value[i] = nodes.Scope(body, lineno=child.lineno)
